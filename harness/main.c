@@ -1,0 +1,43 @@
+/*
+ * main.c - the xsim executable: dispatches to a subcommand.
+ *
+ *   xsim demo [--seed N]   a short tour of the core: partition, automatic
+ *                          take-offline, and the resync runbook
+ *   xsim version
+ *
+ * Further subcommands (serve, cli, run, ledger) arrive with their issues.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "demo.h"
+
+#define XSIM_VERSION "0.1.0"
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: xsim <command> [options]\n\n"
+             "commands:\n"
+             "  demo [--seed N]   run the core demonstration (partition, take-offline, resync)\n"
+             "  version           print the version\n"
+             "  help              print this help\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "demo") == 0) return xs_demo_main(argc - 1, argv + 1);
+  if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+    printf("xsim %s\n", XSIM_VERSION);
+    return 0;
+  }
+  if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  fprintf(stderr, "xsim: unknown command '%s'\n", cmd);
+  usage(stderr);
+  return 2;
+}
