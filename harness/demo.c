@@ -7,6 +7,7 @@
  * the link heals; the sites differ; the out-of-sync runbook puts them right.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,8 +127,10 @@ static int story(demo *d) {
 
 int xs_demo_main(int argc, char **argv) {
   uint64_t seed = 1;
+  bool events = false;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--events") == 0) events = true;
     else {
       fprintf(stderr, "xsim demo: unknown option '%s'\n", argv[i]);
       return 2;
@@ -142,11 +145,13 @@ int xs_demo_main(int argc, char **argv) {
     fprintf(stderr, "xsim demo: %s\n", err);
     return 1;
   }
+  xs_evlog_keep_all(d.sim, events);
   d.a = xs_sim_site_index(d.sim, "site-a");
   d.b = xs_sim_site_index(d.sim, "site-b");
   d.sessions = xs_sim_cache_index(d.sim, "sessions");
   printf("xsim demo - preset crossdc-legacy, seed %" PRIu64 "\n\n", seed);
   int rc = story(&d);
+  if (events) xs_evlog_write(d.sim, stdout);
   printf("\nevents: %" PRIu64 ", event-log hash %016" PRIx64 "\n", xs_evlog_count(d.sim), xs_evlog_hash(d.sim));
   xs_sim_free(d.sim);
   return rc;

@@ -17,7 +17,7 @@
 static void usage(FILE *f) {
   fprintf(f, "usage: xsim <command> [options]\n\n"
              "commands:\n"
-             "  demo [--seed N]   run the core demonstration (partition, take-offline, resync)\n"
+             "  demo [--seed N] [--events]  run the core demonstration (partition, take-offline, resync)\n"
              "  version           print the version\n"
              "  help              print this help\n");
 }

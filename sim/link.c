@@ -74,6 +74,8 @@ static void inflight_remove(xs_sim *sim, xs_xreq *r) {
 static void complete(xs_sim *sim, xs_xreq *r, xs_outcome outcome, const char *msg) {
   assert(!r->done);
   r->done = true;
+  assert(sim->xreqs_pending > 0);
+  sim->xreqs_pending--;
   inflight_remove(sim, r);
   xs__ev(sim, outcome == XS_OUTCOME_OK ? XS_EV_XSITE_REPLY : XS_EV_XSITE_TIMEOUT, r->from, r->to,
          r->cache, (int32_t)outcome, r->request_id, msg);
@@ -161,6 +163,7 @@ void xs__xreq_send(xs_sim *sim, xs_xreq *r) {
   r->to_epoch = sim->sites[r->to].epoch;
   xs__ev(sim, XS_EV_XSITE_SEND, r->from, r->to, r->cache, r->kind, r->request_id, NULL);
   inflight_add(sim, r);
+  sim->xreqs_pending++;
   if (!fs->view[r->to]) {
     /* JGroupsTransport answers at once for a site outside the view
      * (SiteUnreachableXSiteResponse); the sender still sees it as an
@@ -171,8 +174,10 @@ void xs__xreq_send(xs_sim *sim, xs_xreq *r) {
   }
   if (!transmit(sim, r, r->from, r->to, deliver_event))
     xs__ev(sim, XS_EV_XSITE_LOST, r->from, r->to, r->cache, r->kind, r->request_id, "request");
+  /* A background event: once the reply is in, the stale timeout must not
+   * keep the simulation busy (run_quiescent counts pending requests). */
   r->refs++;
-  xs__at(sim, r->sent_ms + r->timeout_ms, timeout_event, r, 0);
+  xs__at_bg(sim, r->sent_ms + r->timeout_ms, timeout_event, r, 0);
 }
 
 void xs__xreq_reply(xs_sim *sim, xs_xreq *r, xs_outcome outcome, const char *msg) {

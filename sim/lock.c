@@ -98,7 +98,9 @@ bool xs__lock_acquire(xs_sim *sim, xs_cinst *ci, xs_opctx *op, xs_ms timeout_ms)
   else k->wait_head = op;
   k->wait_tail = op;
   op->refs++;
-  xs__at(sim, sim->eng.now + (timeout_ms > 0 ? timeout_ms : 0), lock_timeout_event, op, op->lock_gen);
+  /* Background: a granted lock leaves this event stale, and waiting ops are
+   * counted as pending work anyway. */
+  xs__at_bg(sim, sim->eng.now + (timeout_ms > 0 ? timeout_ms : 0), lock_timeout_event, op, op->lock_gen);
   return false;
 }
 

@@ -247,6 +247,7 @@ struct xs_sim {
   xs_irac_pool *vpool;
   uint64_t next_op_id;
   uint64_t ops_inflight;
+  uint64_t xreqs_pending;    /* requests sent and not yet answered */
   xs_opctx *op_free;         /* recycled op contexts */
   uint32_t op_free_n;
   xs_log_cb log_cb;

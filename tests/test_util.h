@@ -1,17 +1,65 @@
 /*
  * test_util.h - helpers shared by the unit tests: building a simulation from
  * a preset, and running one operation or admin call to completion in virtual
- * time so that a test reads like the sequence of calls it checks.
+ * time, so that a test reads like the sequence of calls it checks.
+ *
+ * Every helper asserts (with cmocka) that its call was accepted; a test that
+ * wants to see a refusal calls the xs_ API directly.
  */
 #ifndef XS_TEST_UTIL_H
 #define XS_TEST_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
 #include "xsim.h"
+
+#define XT_RUN_LIMIT_MS (24 * 3600 * 1000) /* the longest a helper runs the clock */
+
+/* What a completed operation returned, copied out of the callback. */
+typedef struct xt_result {
+  bool done;
+  int status;
+  char error[XS_MSG_BYTES_MAX];
+  bool found;
+  char value[1024];  /* NUL-terminated copy (values in tests are text) */
+  uint32_t value_len;
+  bool warned;
+  xs_ms invoked_ms, completed_ms;
+} xt_result;
+
+/* A simulation of a preset with the given seed (fails the test if invalid). */
+xs_sim *xt_sim(const char *preset, uint64_t seed);
+xs_sim *xt_sim_topo(const xs_topology *t, uint64_t seed);
+int xt_site(const xs_sim *sim, const char *name);
+int xt_cache(const xs_sim *sim, const char *name);
+
+/* Submits without waiting; *out is filled when the op completes. */
+void xt_submit(xs_sim *sim, const xs_op *op, xt_result *out);
+void xt_put_async(xs_sim *sim, int site, int cache, const char *key, const char *value, xt_result *out);
+void xt_remove_async(xs_sim *sim, int site, int cache, const char *key, xt_result *out);
+
+/* Submits, then runs the simulation until the op completes. */
+xt_result xt_op(xs_sim *sim, const xs_op *op);
+xt_result xt_put(xs_sim *sim, int site, int cache, const char *key, const char *value);
+xt_result xt_put_if_absent(xs_sim *sim, int site, int cache, const char *key, const char *value);
+xt_result xt_replace(xs_sim *sim, int site, int cache, const char *key, const char *value);
+xt_result xt_get(xs_sim *sim, int site, int cache, const char *key);
+xt_result xt_remove(xs_sim *sim, int site, int cache, const char *key);
+xt_result xt_clear(xs_sim *sim, int site, int cache);
+/* Runs until *r is done (fails the test if it never completes). */
+void xt_wait(xs_sim *sim, const xt_result *r);
+
+/* Runs an admin operation to completion and returns its result text in buf. */
+const char *xt_admin(xs_sim *sim, int site, int cache, xs_admin_kind kind, const char *remote,
+                     char *buf, size_t len);
+/* The value of key on site as a C string, or NULL when absent (peek). */
+const char *xt_peek(xs_sim *sim, int site, int cache, const char *key, char *buf, size_t len);
+/* Runs to quiescence (bounded by XT_RUN_LIMIT_MS from now). */
+void xt_settle(xs_sim *sim);
 
 #endif /* XS_TEST_UTIL_H */
