@@ -116,7 +116,7 @@ static const char *describe(const json_t *v, char *buf, size_t n) {
     snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
     return buf;
   case JSON_REAL:
-    snprintf(buf, n, "%.17g", json_real_value(v));
+    snprintf(buf, n, "%g", json_real_value(v));
     return buf;
   case JSON_STRING:
     buf[len++] = '"';
