@@ -49,10 +49,19 @@ void xs__pretty_time(xs_ms ms, char *buf, size_t len) {
     snprintf(buf, len, "%" PRId64 " milliseconds", ms);
     return;
   }
-  /* java.text.NumberFormat: at most two fraction digits, half-even, no
-   * trailing zeros, grouping separators in the integer part. */
-  int64_t hundredths = ms / 10, rem = ms % 10;
-  if (rem > 5 || (rem == 5 && (hundredths & 1))) hundredths++;
+  /* java.text.NumberFormat: at most two fraction digits, HALF_EVEN applied
+   * to the double's exact binary value (so 1.245 rounds up: the double is a
+   * hair above), no trailing zeros, grouping separators. glibc prints the
+   * exact expansion, which decides the rounding. */
+  char exact[64];
+  snprintf(exact, sizeof exact, "%.30f", (double)ms / 1000.0);
+  char *dot = strchr(exact, '.');
+  int64_t hundredths = ms / 10;
+  const char *rest = dot + 3; /* the digits after the second decimal */
+  int cmp = rest[0] > '5' ? 1 : rest[0] < '5' ? -1 : 0;
+  for (const char *p = rest + 1; cmp == 0 && *p; p++)
+    if (*p != '0') cmp = 1;
+  if (cmp > 0 || (cmp == 0 && (hundredths & 1))) hundredths++;
   int64_t whole = hundredths / 100, frac = hundredths % 100;
   char ibuf[32], grouped[48];
   int n = snprintf(ibuf, sizeof ibuf, "%" PRId64, whole), g = 0;
