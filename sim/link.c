@@ -214,6 +214,21 @@ static void view_leave(xs_sim *sim, int site, int remote) {
   while (sim->sites[site].inflight[remote]) complete(sim, sim->sites[site].inflight[remote], XS_OUTCOME_COMM, msg);
 }
 
+/* AUTO state transfer (XSiteStateTransferManagerImpl): when a site rejoins
+ * the view, every ASYNC backup to it in AUTO mode that is OFFLINE is brought
+ * online and pushed. */
+static void auto_state_transfer(xs_sim *sim, int site, int remote) {
+  for (int c = 0; c < sim->topo.ncaches; c++) {
+    xs_cinst *ci = sim->sites[site].caches[c];
+    if (!ci) continue;
+    xs_bstate *b = &ci->b[remote];
+    if (!b->exists || b->cfg.strategy != XS_STRATEGY_ASYNC || b->cfg.st_mode != XS_ST_AUTO) continue;
+    if (!b->off.offline) continue;
+    xs__ev(sim, XS_EV_ADMIN, site, remote, c, XS_ADMIN_PUSH_STATE, 0, "auto-state-transfer");
+    xs__st_push(sim, ci, remote, NULL, NULL);
+  }
+}
+
 static void view_event(xs_sim *sim, void *obj, uint64_t arg) {
   int site = (int)(arg & 0xf), remote = (int)((arg >> 4) & 0xf);
   uint64_t gen = arg >> 8;
@@ -226,6 +241,7 @@ static void view_event(xs_sim *sim, void *obj, uint64_t arg) {
   xs__log(sim, site, "ISPN000439: Received new cross-site view: %s %s", now_in ? "joined" : "left",
           xs_sim_site_name(sim, remote));
   if (!now_in) view_leave(sim, site, remote);
+  else auto_state_transfer(sim, site, remote);
 }
 
 void xs__view_reachability_changed(xs_sim *sim, int site, int remote) {
