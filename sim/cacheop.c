@@ -29,6 +29,21 @@
 /* ------------------------------------------------------------------------ */
 /* Context allocation                                                         */
 
+/* sim->ops_live holds every context not recycled (see xs_sim_free). */
+static void live_add(xs_sim *sim, xs_opctx *op) {
+  op->live_prev = NULL;
+  op->live_next = sim->ops_live;
+  if (sim->ops_live) sim->ops_live->live_prev = op;
+  sim->ops_live = op;
+}
+
+static void live_remove(xs_sim *sim, xs_opctx *op) {
+  if (op->live_prev) op->live_prev->live_next = op->live_next;
+  else sim->ops_live = op->live_next;
+  if (op->live_next) op->live_next->live_prev = op->live_prev;
+  op->live_prev = op->live_next = NULL;
+}
+
 xs_opctx *xs__op_alloc(xs_sim *sim, size_t bytes) {
   xs_opctx *op = sim->op_free;
   if (op) {
@@ -57,6 +72,7 @@ xs_opctx *xs__op_alloc(xs_sim *sim, size_t bytes) {
   op->refs = 1;
   op->lifespan_ms = op->max_idle_ms = -1;
   op->expire_ms = XS_TIME_NEVER;
+  live_add(sim, op);
   return op;
 }
 
@@ -65,6 +81,7 @@ void xs__op_unref(xs_sim *sim, xs_opctx *op) {
   if (--op->refs) return;
   assert(op->lock == NULL);
   if (op->ver) xs_irac_pool_unref(sim->vpool, op->ver);
+  live_remove(sim, op);
   if (sim->op_free_n < OP_FREE_LIST_MAX && op->buf_cap <= 4096) {
     op->free_next = sim->op_free;
     sim->op_free = op;

@@ -29,7 +29,10 @@ xs_xreq *xs__xreq_new(xs_sim *sim, xs_xr_kind kind, int from, int to, int cache)
   r->from = (int8_t)from;
   r->to = (int8_t)to;
   r->cache = (int16_t)cache;
-  (void)sim;
+  /* On sim->xreqs_live until freed (see xs_sim_free). */
+  r->live_next = sim->xreqs_live;
+  if (sim->xreqs_live) sim->xreqs_live->live_prev = r;
+  sim->xreqs_live = r;
   return r;
 }
 
@@ -45,6 +48,9 @@ void xs__xreq_unref(xs_sim *sim, xs_xreq *r) {
   assert(r->refs > 0);
   if (--r->refs) return;
   assert(r->prev == NULL && r->next == NULL);
+  if (r->live_prev) r->live_prev->live_next = r->live_next;
+  else sim->xreqs_live = r->live_next;
+  if (r->live_next) r->live_next->live_prev = r->live_prev;
   if (r->op) xs__op_unref(sim, r->op);
   free(r->items);
   free(r->item_buf);

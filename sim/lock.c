@@ -76,6 +76,20 @@ static void lock_timeout_event(xs_sim *sim, void *obj, uint64_t gen) {
   xs__op_unref(sim, op);
 }
 
+/* The end of a zero-timeout acquisition that found the key held (see
+ * xs__lock_acquire): the op never joined the waiters, so nothing but a
+ * crash of its site can have changed its fate since. */
+static void lock_refused_event(xs_sim *sim, void *obj, uint64_t gen) {
+  xs_opctx *op = obj;
+  if (op->state == XS_OPS_LOCK_WAIT && op->lock_gen == gen) {
+    op->lock_gen++;
+    if (op->epoch != sim->sites[op->site].epoch) op->status = XS_ESITEDOWN;
+    else xs__ev(sim, XS_EV_LOCK_TIMEOUT, op->site, -1, op->cache, 0, op->id, NULL);
+    xs__op_lock_resumed(sim, op);
+  }
+  xs__op_unref(sim, op);
+}
+
 bool xs__lock_acquire(xs_sim *sim, xs_cinst *ci, xs_opctx *op, xs_ms timeout_ms) {
   xs_locks *l = &ci->locks;
   xs_lock **p = find(l, op->hash, op->key, op->klen);
@@ -92,6 +106,17 @@ bool xs__lock_acquire(xs_sim *sim, xs_cinst *ci, xs_opctx *op, xs_ms timeout_ms)
   xs_lock *k = *p;
   assert(k->holder != op);
   op->state = XS_OPS_LOCK_WAIT;
+  if (timeout_ms <= 0) {
+    /* acquire-timeout 0 fails at once (seed 001: "the transaction will
+     * immediately fail"): decided now, against the current holder, and
+     * never queued - a release later in this millisecond must not hand the
+     * lock over.  The op still resumes from an event, as a wait would. */
+    op->status = XS_ELOCK;
+    timeout_text(sim, ci, op, k->holder);
+    op->refs++;
+    xs__at(sim, sim->eng.now, lock_refused_event, op, op->lock_gen);
+    return false;
+  }
   op->lock = k;
   op->lock_next = NULL;
   if (k->wait_tail) k->wait_tail->lock_next = op;
@@ -100,7 +125,7 @@ bool xs__lock_acquire(xs_sim *sim, xs_cinst *ci, xs_opctx *op, xs_ms timeout_ms)
   op->refs++;
   /* Background: a granted lock leaves this event stale, and waiting ops are
    * counted as pending work anyway. */
-  xs__at_bg(sim, sim->eng.now + (timeout_ms > 0 ? timeout_ms : 0), lock_timeout_event, op, op->lock_gen);
+  xs__at_bg(sim, sim->eng.now + timeout_ms, lock_timeout_event, op, op->lock_gen);
   return false;
 }
 

@@ -41,7 +41,8 @@ bool xs_offline_enabled(const xs_offline *o);
 bool xs_offline_on_completed(xs_offline *o, xs_ms send_ms, xs_ms now, xs_outcome outcome);
 /* Manual take-offline; true when the state changed. */
 bool xs_offline_force(xs_offline *o);
-/* Manual bring-online: resets the counters; true when the state changed. */
+/* Manual bring-online: an offline site comes back with its counters reset;
+ * an online one is left alone (counters too).  True when the state changed. */
 bool xs_offline_bring_online(xs_offline *o);
 /* A new take-offline configuration resets the status and the counters (the
  * site comes back online).  Returns true when the values changed. */

@@ -236,9 +236,23 @@ void xs_sim_free(xs_sim *sim) {
     free_xreq_list(sim, &sim->sites[s]);
     for (int c = 0; c < XS_CACHES_MAX; c++) xs__cinst_free(sim, sim->sites[s].caches[c]);
   }
-  /* Pending events may still own requests and operations; the process-wide
-   * allocator reclaims them with the heap below only in tests that run to
-   * quiescence, which is what the sanitizer builds check. */
+  /* Pending events may still own requests and operations - a stale
+   * request timeout stays queued even in a quiescent simulation - and
+   * nothing will run them now: reclaim what is left without following
+   * references (the version pool goes below as a whole). */
+  while (sim->xreqs_live) {
+    xs_xreq *r = sim->xreqs_live;
+    sim->xreqs_live = r->live_next;
+    free(r->items);
+    free(r->item_buf);
+    free(r);
+  }
+  while (sim->ops_live) {
+    xs_opctx *op = sim->ops_live;
+    sim->ops_live = op->live_next;
+    free(op->buf);
+    free(op);
+  }
   while (sim->op_free) {
     xs_opctx *op = sim->op_free;
     sim->op_free = op->free_next;

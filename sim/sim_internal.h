@@ -113,6 +113,7 @@ struct xs_opctx {
   uint32_t buf_cap;
   char err[XS_MSG_BYTES_MAX];
   xs_opctx *free_next;
+  xs_opctx *live_prev, *live_next; /* sim->ops_live while not recycled */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -164,6 +165,7 @@ struct xs_xreq {
   xs_outcome reply_outcome;
   char reply_msg[XS_MSG_BYTES_MAX];
   xs_xreq *prev, *next;  /* in-flight list of (from, to) */
+  xs_xreq *live_prev, *live_next; /* sim->xreqs_live until freed */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -250,6 +252,11 @@ struct xs_sim {
   uint64_t xreqs_pending;    /* requests sent and not yet answered */
   xs_opctx *op_free;         /* recycled op contexts */
   uint32_t op_free_n;
+  /* Every op context and request not yet released.  Pending events (stale
+   * timeouts above all) hold references that nothing runs down, so
+   * xs_sim_free reclaims whatever is still on these lists. */
+  xs_opctx *ops_live;
+  xs_xreq *xreqs_live;
   xs_log_cb log_cb;
   void *log_ud;
   char last_error[XS_MSG_BYTES_MAX];
@@ -290,7 +297,8 @@ void xs__views_all_changed(xs_sim *sim);
 void xs__locks_init(xs_locks *l);
 void xs__locks_free(xs_locks *l);
 /* Tries to lock op's key; true when held.  Otherwise op is queued and the
- * wait times out after timeout_ms (resuming with status XS_ELOCK). */
+ * wait times out after timeout_ms (resuming with status XS_ELOCK); with
+ * timeout_ms <= 0 it is not queued and resumes with XS_ELOCK at once. */
 bool xs__lock_acquire(xs_sim *sim, xs_cinst *ci, xs_opctx *op, xs_ms timeout_ms);
 void xs__lock_release(xs_sim *sim, xs_cinst *ci, xs_opctx *op);
 /* Drops every lock and fails every waiter (site crash). */
