@@ -207,6 +207,10 @@ void xs__apply_clear(xs_sim *sim, xs_cinst *ci) {
   unref_all_versions(sim, ci->tombstones);
   xs_store_clear(ci->store);
   xs_store_clear(ci->tombstones);
+  /* EntryWrappingInterceptor.visitClearCommand ends the cross-site state
+   * being received (endStateTransfer(null)): a chunk read before the clear
+   * must not bring the cleared keys back, so later chunks are dropped. */
+  xs__st_cancel_receive(ci, ci->st_sender);
   xs__ev(sim, XS_EV_CLEAR, ci->site, -1, ci->cache, 0, 0, NULL);
 }
 

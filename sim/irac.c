@@ -270,6 +270,15 @@ static void apply_remote(xs_sim *sim, xs_cinst *ci, const xs_xitem *it, const xs
  * that receives from one it does not back up to still has the slot. */
 static xs_xsite_counters *counters_for(xs_cinst *ci, int from) { return &ci->b[from].ctr; }
 
+/* discardUpdate: the update is not applied, but its version is merged into
+ * what this site has seen, so that the next local write of the key
+ * dominates it.  Otherwise that write would conflict again with the
+ * discarded one on the site that sent it - which resolved that conflict
+ * long ago and will not send its value again - and the sites diverge. */
+static void discard_update(xs_sim *sim, xs_cinst *ci, const xs_xitem *it) {
+  if (it->irac.site >= 0) xs_irac_version_merge(&ci->max_version, &ci->max_version, &it->irac.version);
+}
+
 static void resolve_conflict(xs_sim *sim, xs_cinst *ci, int from, const xs_xitem *it,
                              const xs_irac_meta *lv) {
   uint64_t hash = xs_hash_bytes(it->key, it->klen);
@@ -289,6 +298,7 @@ static void resolve_conflict(xs_sim *sim, xs_cinst *ci, int from, const xs_xitem
                      (int32_t)o, hash, it->key, it->klen);
   if (o == XS_MERGE_LOCAL_WINS) {
     c->conflicts_local_wins++;
+    discard_update(sim, ci, it);
     return;
   }
   if (o == XS_MERGE_REMOTE_WINS) {
@@ -321,7 +331,10 @@ static void receive_item(xs_sim *sim, xs_cinst *ci, int from, const xs_xitem *it
   switch (xs_irac_version_compare(rv, &lv->version)) {
   case XS_VER_AFTER: apply_remote(sim, ci, it, &it->irac, it->is_null, it->val, it->vlen); break;
   case XS_VER_EQUAL:
-  case XS_VER_BEFORE: counters_for(ci, from)->discards++; break;
+  case XS_VER_BEFORE:
+    counters_for(ci, from)->discards++;
+    discard_update(sim, ci, it);
+    break;
   case XS_VER_CONFLICTING: resolve_conflict(sim, ci, from, it, lv); break;
   }
 }
@@ -353,6 +366,26 @@ static bool pending_anywhere(const xs_cinst *ci, const uint8_t *k, uint32_t kl, 
   return false;
 }
 
+/* IracTombstoneCheckRequest, answered at once: a tombstone is still needed
+ * while a non-OFFLINE async backup site has the key queued (for any of its
+ * own backups), and it is kept whenever such a site cannot be asked, as
+ * Infinispan keeps it on any error.  Without this a third site's update,
+ * held back by a partition, would arrive after the tombstone was dropped
+ * and be applied as new on one site while the others resolved it away. */
+static bool needed_remotely(const xs_sim *sim, const xs_cinst *ci, const uint8_t *k, uint32_t kl,
+                            uint64_t h) {
+  const xs_site *self = &sim->sites[ci->site];
+  for (int r = 0; r < sim->topo.nsites; r++) {
+    const xs_bstate *b = &ci->b[r];
+    if (!b->exists || b->cfg.strategy != XS_STRATEGY_ASYNC || b->off.offline) continue;
+    if (!self->view[r] || !sim->sites[r].up || !sim->links[ci->site][r].up || !sim->links[r][ci->site].up)
+      return true;
+    const xs_cinst *rc = xs__cinst(sim, r, ci->cache);
+    if (!rc || pending_anywhere(rc, k, kl, h)) return true;
+  }
+  return false;
+}
+
 static void cleanup_event(xs_sim *sim, void *obj, uint64_t arg) {
   int unused;
   xs_cinst *ci = decode(sim, arg, &unused);
@@ -368,6 +401,7 @@ static void cleanup_event(xs_sim *sim, void *obj, uint64_t arg) {
     xs_entry_meta(t, &m);
     if (pending_anywhere(ci, k, kl, xs_entry_hash(t))) continue;
     if (sim->eng.now - m.last_used_ms < IRAC_TOMBSTONE_CLEANUP_MS) continue;
+    if (needed_remotely(sim, ci, k, kl, xs_entry_hash(t))) continue;
     if (m.ver) xs_irac_pool_unref(sim->vpool, m.ver);
     xs_store_remove(ci->tombstones, k, kl, xs_entry_hash(t));
   }

@@ -183,6 +183,9 @@ typedef struct xs_bstate {
   xs_push *push;             /* the running transfer, or NULL */
   bool push_collector;       /* Infinispan keeps a collector after a failed
                               * start, so the status stays SENDING */
+  uint32_t push_gen;         /* bumped per push, so that a late reply or
+                              * retry of an ended push never drives a later
+                              * one that reuses its memory */
   /* IRAC, sender side */
   xs_store *irac_pending;    /* key -> (nothing); values are looked up at send */
   bool irac_clear_pending;

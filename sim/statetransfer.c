@@ -7,16 +7,18 @@
  * wait-time apart.  The status goes IDLE -> SENDING -> OK, or ERROR when a
  * chunk runs out of retries, or CANCELED.  When the start request itself
  * fails the push answers "Unable to pushState to '<site>'. <cause>" and the
- * status stays SENDING, as Infinispan leaves its collector behind.
+ * status stays SENDING, as Infinispan leaves its collector behind.  A
+ * push-state while one runs starts no second transfer, but (SYNC) still
+ * sends a START, so the caller sees the receiver's refusal.
  * ASYNC: each chunk's keys are handed to IRAC, and the chunk is done when
  * IRAC has nothing left queued for the site - so an OFFLINE target "completes"
  * with OK without receiving anything, as in Infinispan.
  *
  * Receiver (SYNC): only puts, never deletes; a key a normal operation wrote
  * since the transfer started is never overwritten by a chunk (CommitManager);
- * it keeps receiving until the sender's finish request or
- * cancel-receive-state, and refuses a second sender with "Already receiving
- * state from <site>".
+ * it keeps receiving until the sender's finish request, cancel-receive-state
+ * or a clear of the cache (see xs__apply_clear), and refuses a second START
+ * with "Already receiving state from <site>".
  */
 #include <assert.h>
 #include <inttypes.h>
@@ -35,16 +37,32 @@ struct xs_push {
   size_t cursor;       /* next store position to send */
   size_t chunk_start;  /* where the chunk in flight began (for retries) */
   int32_t retries;
-  xs_admin_cb cb;
-  void *ud;
+  uint32_t gen;        /* the backup state's push_gen when this push began */
 };
 
-static xs_push *push_of(xs_sim *sim, xs_xreq *r) {
-  xs_push *p = r->owner;
+/* The push `p` (generation `gen`) that request r was sent for, if it is
+ * still the running one.  Only pointers are compared until that is known:
+ * an ended push has been freed, and a later push may live at its address. */
+static xs_push *live_push(xs_sim *sim, const xs_xreq *r, const xs_push *p, uint32_t gen) {
   if (sim->sites[r->from].epoch != r->from_epoch) return NULL;
   xs_cinst *ci = xs__cinst(sim, r->from, r->cache);
-  return ci && ci->b[r->to].push == p && p->epoch == r->from_epoch ? p : NULL;
+  xs_push *cur = ci ? ci->b[r->to].push : NULL;
+  return cur && cur == p && cur->gen == gen ? cur : NULL;
 }
+
+static xs_push *push_of(xs_sim *sim, xs_xreq *r) {
+  return live_push(sim, r, r->owner, (uint32_t)r->owner_gen);
+}
+
+/* Who waits for the answer of a push-state START or a cancel's STOP: the
+ * admin caller, and for a START the push it was sent for (NULL for a second
+ * push-state while one runs). */
+typedef struct admin_ctx {
+  xs_admin_cb cb;
+  void *ud;
+  xs_push *p;
+  uint32_t gen;
+} admin_ctx;
 
 static void push_end(xs_sim *sim, xs_cinst *ci, xs_push *p, xs_push_status st);
 
@@ -119,6 +137,7 @@ static void send_sync_chunk(xs_sim *sim, xs_cinst *ci, xs_push *p) {
   p->chunk_start = p->cursor;
   p->cursor = end;
   r->owner = p;
+  r->owner_gen = p->gen;
   r->timeout_ms = ci->b[p->remote].cfg.st_timeout_ms;
   r->on_done = chunk_done;
   xs__ev(sim, XS_EV_ST_CHUNK, ci->site, p->remote, ci->cache, (int32_t)n, p->chunk_start, NULL);
@@ -160,9 +179,10 @@ void xs__st_irac_progress(xs_sim *sim, xs_cinst *ci, int remote) {
 
 static void retry_event(xs_sim *sim, void *obj, uint64_t arg) {
   xs_push *p = obj;
-  int site = (int)(arg & 0xff), remote = (int)((arg >> 8) & 0xff), cache = (int)(arg >> 16);
+  int site = (int)(arg & 0xff), remote = (int)((arg >> 8) & 0xff), cache = (int)((arg >> 16) & 0xffff);
   xs_cinst *ci = xs__cinst(sim, site, cache);
-  if (!ci || ci->b[remote].push != p) return; /* canceled or superseded meanwhile */
+  /* canceled or superseded meanwhile (p is compared, not read, until then) */
+  if (!ci || ci->b[remote].push != p || p->gen != (uint32_t)(arg >> 32)) return;
   p->cursor = p->chunk_start;
   send_sync_chunk(sim, ci, p);
 }
@@ -185,7 +205,8 @@ static void chunk_done(xs_sim *sim, xs_xreq *r, xs_outcome outcome, const char *
     push_end(sim, ci, p, XS_PUSH_ERROR);
     return;
   }
-  uint64_t arg = (uint64_t)(uint8_t)ci->site | ((uint64_t)(uint8_t)r->to << 8) | ((uint64_t)(uint16_t)ci->cache << 16);
+  uint64_t arg = (uint64_t)(uint8_t)ci->site | ((uint64_t)(uint8_t)r->to << 8) |
+                 ((uint64_t)(uint16_t)ci->cache << 16) | ((uint64_t)p->gen << 32);
   xs__at(sim, sim->eng.now + b->cfg.st_wait_time_ms, retry_event, p, arg);
 }
 
@@ -199,6 +220,7 @@ static void send_control(xs_sim *sim, xs_cinst *ci, int remote, xs_xr_kind kind,
   xs_xreq *r = xs__xreq_new(sim, kind, ci->site, remote, ci->cache);
   if (!r) return;
   r->owner = owner;
+  if (owner && kind == XS_XR_ST_START) r->owner_gen = ((admin_ctx *)owner)->gen;
   r->timeout_ms = ci->b[remote].cfg.timeout_ms;
   r->on_done = done;
   xs__xreq_send(sim, r);
@@ -225,31 +247,56 @@ static void begin_chunks(xs_sim *sim, xs_cinst *ci, xs_push *p) {
 }
 
 static void start_done(xs_sim *sim, xs_xreq *r, xs_outcome outcome, const char *msg) {
-  xs_push *p = push_of(sim, r);
-  if (!p) return;
+  admin_ctx *c = r->owner;
+  /* NULL when the push was canceled (or its site crashed) before the
+   * receiver answered, and for a second push-state: either way the caller
+   * still gets the START's outcome, once. */
+  xs_push *p = live_push(sim, r, c->p, c->gen);
   xs_cinst *ci = xs__cinst(sim, r->from, r->cache);
-  xs_admin_cb cb = p->cb;
-  void *ud = p->ud;
   if (outcome != XS_OUTCOME_OK) {
-    /* The collector stays: SENDING until a cancel or a new push. */
-    ci->b[r->to].push = NULL;
-    ci->b[r->to].push_collector = true;
-    free(p);
+    if (p) {
+      /* The collector stays: SENDING until a cancel or a new push. */
+      ci->b[r->to].push = NULL;
+      ci->b[r->to].push_collector = true;
+      free(p);
+    }
     char text[XS_MSG_BYTES_MAX];
     snprintf(text, sizeof text, "Unable to pushState to '%s'. %s", xs_sim_site_name(sim, r->to), msg);
-    xs__admin_reply_later(sim, cb, ud, text);
+    xs__admin_reply_later(sim, c->cb, c->ud, text);
+  } else {
+    xs__admin_reply_later(sim, c->cb, c->ud, "ok");
+    if (p) begin_chunks(sim, ci, p);
+  }
+  free(c);
+}
+
+/* Sends the START for push p (or, p NULL, for a push-state that finds one
+ * running: the receiver then refuses with "Already receiving state from
+ * <site>", which is what the caller sees; no second transfer starts). */
+static void send_start(xs_sim *sim, xs_cinst *ci, int remote, xs_push *p, xs_admin_cb cb, void *ud) {
+  admin_ctx *c = malloc(sizeof *c);
+  if (!c) {
+    if (p) {
+      ci->b[remote].push = NULL;
+      ci->b[remote].push_status = XS_PUSH_ERROR;
+      free(p);
+    }
+    xs__admin_reply_later(sim, cb, ud, "Unable to pushState: out of memory");
     return;
   }
-  xs__admin_reply_later(sim, cb, ud, "ok");
-  begin_chunks(sim, ci, p);
+  *c = (admin_ctx){cb, ud, p, p ? p->gen : 0};
+  send_control(sim, ci, remote, XS_XR_ST_START, start_done, c);
 }
 
 void xs__st_push(xs_sim *sim, xs_cinst *ci, int remote, xs_admin_cb cb, void *ud) {
   xs_bstate *b = &ci->b[remote];
+  bool async = b->cfg.strategy == XS_STRATEGY_ASYNC;
   if (xs_offline_bring_online(&b->off)) xs__bstate_set_offline(sim, ci, remote, false, "push-state");
   if (b->push) {
-    /* A transfer already runs: Infinispan does not start a duplicate. */
-    xs__admin_reply_later(sim, cb, ud, "ok");
+    /* Infinispan does not start a duplicate; with SYNC the remote is still
+     * asked to start receiving (reference 4.4). */
+    if (async) xs__admin_reply_later(sim, cb, ud, "ok");
+    else send_start(sim, ci, remote, NULL, cb, ud);
     return;
   }
   xs_push *p = calloc(1, sizeof *p);
@@ -257,8 +304,8 @@ void xs__st_push(xs_sim *sim, xs_cinst *ci, int remote, xs_admin_cb cb, void *ud
     xs__admin_reply_later(sim, cb, ud, "Unable to pushState: out of memory");
     return;
   }
-  *p = (xs_push){ci->site, (int8_t)remote, ci->cache, sim->sites[ci->site].epoch,
-                 b->cfg.strategy == XS_STRATEGY_ASYNC, false, false, 0, 0, 0, cb, ud};
+  *p = (xs_push){.site = ci->site, .remote = (int8_t)remote, .cache = ci->cache,
+                 .epoch = sim->sites[ci->site].epoch, .async = async, .gen = ++b->push_gen};
   b->push = p;
   b->push_status = XS_PUSH_SENDING;
   xs__ev(sim, XS_EV_ST_START, ci->site, remote, ci->cache, 0, 0, NULL);
@@ -267,16 +314,11 @@ void xs__st_push(xs_sim *sim, xs_cinst *ci, int remote, xs_admin_cb cb, void *ud
     begin_chunks(sim, ci, p);
     return;
   }
-  send_control(sim, ci, remote, XS_XR_ST_START, start_done, p);
+  send_start(sim, ci, remote, p, cb, ud);
 }
 
-typedef struct cancel_ctx {
-  xs_admin_cb cb;
-  void *ud;
-} cancel_ctx;
-
 static void cancel_done(xs_sim *sim, xs_xreq *r, xs_outcome outcome, const char *msg) {
-  cancel_ctx *c = r->owner;
+  admin_ctx *c = r->owner;
   if (outcome == XS_OUTCOME_OK) {
     xs__admin_reply_later(sim, c->cb, c->ud, "ok");
   } else {
@@ -304,13 +346,13 @@ void xs__st_cancel_push(xs_sim *sim, xs_cinst *ci, int remote, xs_admin_cb cb, v
   b->push_collector = false;
   b->push_status = XS_PUSH_CANCELED;
   xs__ev(sim, XS_EV_ST_DONE, ci->site, remote, ci->cache, XS_PUSH_CANCELED, 0, "CANCELED");
-  cancel_ctx *c = malloc(sizeof *c);
+  admin_ctx *c = malloc(sizeof *c);
   if (!sync || !c) {
     free(c);
     xs__admin_reply_later(sim, cb, ud, "ok");
     return;
   }
-  *c = (cancel_ctx){cb, ud};
+  *c = (admin_ctx){cb, ud, NULL, 0};
   /* The local cancel has happened; the answer depends on the receiver
    * acknowledging the finish request. */
   send_control(sim, ci, remote, XS_XR_ST_STOP, cancel_done, c);
