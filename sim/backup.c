@@ -100,6 +100,9 @@ int xs__backup_sync(xs_sim *sim, xs_cinst *ci, xs_opctx *op) {
     q->on_done = write_done;
     op->backups_pending++;
     n++;
+    /* The receiver will look the key up when this arrives. */
+    const xs_cinst *rci = kind != XS_XR_CLEAR ? xs__cinst(sim, r, ci->cache) : NULL;
+    if (rci) xs_store_prefetch(rci->store, op->hash);
     xs__xreq_send(sim, q);
   }
   return n;
@@ -108,8 +111,8 @@ int xs__backup_sync(xs_sim *sim, xs_cinst *ci, xs_opctx *op) {
 /* ------------------------------------------------------------------------ */
 /* Receiver                                                                   */
 
-static void remote_apply(xs_sim *sim, xs_cinst *ci, xs_opctx *rop) {
-  const xs_opctx *src = rop->remote_req->op;
+static void remote_apply(xs_sim *sim, xs_cinst *ci, const xs_xreq *r) {
+  const xs_opctx *src = r->op;
   if (src->mod == XS_MOD_PUT) {
     xs_meta m = {src->expire_ms, src->max_idle_ms, sim->eng.now, src->ver, src->vtype};
     if (src->ver) xs_irac_pool_ref(sim->vpool, src->ver);
@@ -120,8 +123,8 @@ static void remote_apply(xs_sim *sim, xs_cinst *ci, xs_opctx *rop) {
     xs__apply_remove(sim, ci, src->key, src->klen, src->hash, src->ver);
   }
   xs__st_track_write(ci, src->key, src->klen, src->hash);
-  xs_evlog_add_bytes(&sim->log, sim->eng.now, XS_EV_XSITE_APPLY, ci->site, rop->remote_req->from,
-                     ci->cache, src->mod, rop->remote_req->request_id, src->key, src->klen);
+  xs_evlog_add_bytes(&sim->log, sim->eng.now, XS_EV_XSITE_APPLY, ci->site, r->from, ci->cache,
+                     src->mod, r->request_id, src->key, src->klen);
 }
 
 static void remote_finish(xs_sim *sim, xs_opctx *rop, xs_outcome outcome, const char *msg) {
@@ -133,7 +136,7 @@ static void remote_finish(xs_sim *sim, xs_opctx *rop, xs_outcome outcome, const 
 }
 
 static void remote_locked(xs_sim *sim, xs_cinst *ci, xs_opctx *rop) {
-  remote_apply(sim, ci, rop);
+  remote_apply(sim, ci, rop->remote_req);
   xs__lock_release(sim, ci, rop);
   remote_finish(sim, rop, XS_OUTCOME_OK, NULL);
 }
@@ -174,12 +177,20 @@ void xs__backup_receive(xs_sim *sim, xs_xreq *r) {
     receive_clear(sim, ci, r);
     return;
   }
+  const xs_opctx *src = r->op;
+  if (xs__lock_is_free(ci, src->hash, src->key, src->klen)) {
+    /* The common case: the key is not locked, so the write would take the
+     * lock, apply and answer within this event, and nothing else could see
+     * the lock meanwhile - do just that, without a context or a lock. */
+    remote_apply(sim, ci, r);
+    xs__xreq_reply(sim, r, XS_OUTCOME_OK, NULL);
+    return;
+  }
   xs_opctx *rop = xs__op_alloc(sim, 0);
   if (!rop) {
     xs__xreq_reply(sim, r, XS_OUTCOME_REMOTE, "out of memory");
     return;
   }
-  const xs_opctx *src = r->op;
   rop->role = XS_OPC_REMOTE;
   rop->site = r->to;
   rop->cache = r->cache;

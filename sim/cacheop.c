@@ -254,6 +254,9 @@ static int set_op_value(xs_opctx *op, const uint8_t *v, uint32_t vlen) {
     op->buf = nb;
     op->buf_cap = (uint32_t)need;
     op->key = nb;
+    /* A held key lock points at its holder's key bytes (lock.c); the
+     * compute runs under that lock, so the lock must follow the move. */
+    if (op->lock && op->lock->holder == op) op->lock->key = nb;
   }
   memmove(op->buf + op->klen, v, vlen);
   op->val = op->buf + op->klen;
@@ -451,6 +454,7 @@ int64_t xs_op_submit(xs_sim *sim, const xs_op *op, xs_op_cb cb, void *ud) {
   c->vlen = vlen;
   if (vlen) memcpy(c->val, op->value, vlen);
   c->hash = xs_hash_bytes(c->key, klen);
+  xs_store_prefetch(sim->sites[op->site].caches[op->cache]->store, c->hash);
   c->vtype = op->vtype;
   c->lifespan_ms = op->lifespan_ms;
   c->max_idle_ms = op->max_idle_ms;

@@ -34,13 +34,25 @@ static int grow(xs_engine *e) {
   return 0;
 }
 
+uint64_t xs_engine_reserve_seq(xs_engine *e) { return e->next_seq++; }
+
 int xs_engine_at(xs_engine *e, xs_ms t, bool background, xs_event_fn fn, void *obj, uint64_t arg) {
-  assert(fn != NULL);
+  /* Grow first: a refused event must not use up a sequence number. */
   if (e->n == e->cap) {
     int rc = grow(e);
     if (rc) return rc;
   }
-  xs_event ev = {t < e->now ? e->now : t, e->next_seq++, fn, obj, arg};
+  return xs_engine_at_seq(e, t, background, fn, obj, arg, e->next_seq++);
+}
+
+int xs_engine_at_seq(xs_engine *e, xs_ms t, bool background, xs_event_fn fn, void *obj,
+                     uint64_t arg, uint64_t seq) {
+  assert(fn != NULL && seq < e->next_seq);
+  if (e->n == e->cap) {
+    int rc = grow(e);
+    if (rc) return rc;
+  }
+  xs_event ev = {t < e->now ? e->now : t, seq, fn, obj, arg};
   if (background) ev.seq |= XS_EVENT_BG;
   else e->fg_pending++;
   /* Sift up: move the hole toward the root while the parent is later. */

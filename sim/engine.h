@@ -44,6 +44,13 @@ void xs_engine_free(xs_engine *e);
 /* Schedules fn(sim, obj, arg) at time t (clamped to now). 0 or XS_ENOMEM /
  * XS_ELIMIT (XS_EVENTS_PENDING_MAX). */
 int xs_engine_at(xs_engine *e, xs_ms t, bool background, xs_event_fn fn, void *obj, uint64_t arg);
+/* Takes the next insertion sequence number without scheduling anything, so
+ * that an event scheduled later with xs_engine_at_seq() sorts exactly where
+ * one scheduled now would have (link.c's request timeouts). */
+uint64_t xs_engine_reserve_seq(xs_engine *e);
+/* Like xs_engine_at, with a sequence number from xs_engine_reserve_seq(). */
+int xs_engine_at_seq(xs_engine *e, xs_ms t, bool background, xs_event_fn fn, void *obj,
+                     uint64_t arg, uint64_t seq);
 /* Removes the earliest event into *out and advances the clock to its time.
  * Returns false when the queue is empty. */
 bool xs_engine_pop(xs_engine *e, xs_event *out);

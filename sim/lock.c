@@ -90,6 +90,10 @@ static void lock_refused_event(xs_sim *sim, void *obj, uint64_t gen) {
   xs__op_unref(sim, op);
 }
 
+bool xs__lock_is_free(xs_cinst *ci, uint64_t hash, const uint8_t *key, uint32_t klen) {
+  return *find(&ci->locks, hash, key, klen) == NULL;
+}
+
 bool xs__lock_acquire(xs_sim *sim, xs_cinst *ci, xs_opctx *op, xs_ms timeout_ms) {
   xs_locks *l = &ci->locks;
   xs_lock **p = find(l, op->hash, op->key, op->klen);

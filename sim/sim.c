@@ -259,6 +259,12 @@ void xs_sim_free(xs_sim *sim) {
     free(op->buf);
     free(op);
   }
+  while (sim->xreq_free) {
+    xs_xreq *r = sim->xreq_free;
+    sim->xreq_free = r->next;
+    free(r);
+  }
+  free(sim->tqs);
   xs_irac_pool_free(sim->vpool);
   xs_engine_free(&sim->eng);
   xs_evlog_free(&sim->log);

@@ -155,6 +155,9 @@ struct xs_xreq {
   uint32_t to_epoch, from_epoch;
   uint64_t request_id;   /* per sending site, as in ISPN000476 */
   xs_ms sent_ms, timeout_ms;
+  uint64_t timeout_seq;  /* the event sequence its timeout sorts by */
+  int32_t tq;            /* its timeout queue (link.c), -1 when in none */
+  xs_xreq *tq_prev, *tq_next;
   xs_xreq_done_fn on_done;
   xs_opctx *op;          /* WRITE / PREPARE / CLEAR: the client op */
   void *owner;           /* ST: the push; IRAC: the backup state */
@@ -163,10 +166,24 @@ struct xs_xreq {
   uint32_t nitems;
   uint8_t *item_buf;
   xs_outcome reply_outcome;
-  char reply_msg[XS_MSG_BYTES_MAX];
-  xs_xreq *prev, *next;  /* in-flight list of (from, to) */
+  xs_xreq *prev, *next;  /* in-flight list of (from, to); next also chains
+                          * the recycled requests (sim->xreq_free) */
   xs_xreq *live_prev, *live_next; /* sim->xreqs_live until freed */
+  /* Last: xs__xreq_new clears every field before this one but only the
+   * first byte of these 512 (it is always written before it is read). */
+  char reply_msg[XS_MSG_BYTES_MAX];
 };
+
+/* The requests whose timeout is one length, in the order they were sent -
+ * which is also their deadlines' order - with one engine event at a time
+ * for the earliest (link.c).  A request that is answered leaves its queue
+ * at once, so answered requests leave no events behind. */
+typedef struct xs_tqueue {
+  xs_ms timeout_ms;
+  xs_xreq *head, *tail;
+  bool armed;                /* an event is pending for this queue ... */
+  uint64_t armed_seq;        /* ... for the request with this sequence */
+} xs_tqueue;
 
 /* ------------------------------------------------------------------------ */
 /* Per (cache, remote site): the backup state                                 */
@@ -260,6 +277,10 @@ struct xs_sim {
    * xs_sim_free reclaims whatever is still on these lists. */
   xs_opctx *ops_live;
   xs_xreq *xreqs_live;
+  xs_xreq *xreq_free;        /* recycled requests */
+  uint32_t xreq_free_n;
+  xs_tqueue *tqs;            /* request timeout queues, one per length */
+  uint32_t ntqs, tqs_cap;
   xs_log_cb log_cb;
   void *log_ud;
   char last_error[XS_MSG_BYTES_MAX];
@@ -303,6 +324,8 @@ void xs__locks_free(xs_locks *l);
  * wait times out after timeout_ms (resuming with status XS_ELOCK); with
  * timeout_ms <= 0 it is not queued and resumes with XS_ELOCK at once. */
 bool xs__lock_acquire(xs_sim *sim, xs_cinst *ci, xs_opctx *op, xs_ms timeout_ms);
+/* Whether nobody holds the lock of key (nothing is changed). */
+bool xs__lock_is_free(xs_cinst *ci, uint64_t hash, const uint8_t *key, uint32_t klen);
 void xs__lock_release(xs_sim *sim, xs_cinst *ci, xs_opctx *op);
 /* Drops every lock and fails every waiter (site crash). */
 void xs__locks_reset(xs_sim *sim, xs_cinst *ci);

@@ -668,6 +668,15 @@ void xs_store_clear(xs_store *s) {
 
 size_t xs_store_count(const xs_store *s) { return s->count; }
 
+void xs_store_prefetch(const xs_store *s, uint64_t hash) {
+#if defined(__GNUC__)
+  if (s->icap) __builtin_prefetch(&s->index[home_of((uint32_t)hash, s->icap)]);
+#else
+  (void)s;
+  (void)hash;
+#endif
+}
+
 xs_entry *xs_store_find(const xs_store *s, const uint8_t *key, uint32_t klen, uint64_t hash) {
   bool found;
   if (klen > XS_KEY_BYTES_MAX) return NULL;

@@ -41,6 +41,12 @@ void xs_store_free(xs_store *s);
 /* Number of entries held. */
 size_t xs_store_count(const xs_store *s);
 
+/* A hint that `hash` will be looked up soon: starts loading its index slot
+ * into the cache.  Changes nothing.  The simulation knows a key well before
+ * it uses it (a write is submitted, then started; sent, then delivered), and
+ * in a large store each lookup otherwise waits for memory. */
+void xs_store_prefetch(const xs_store *s, uint64_t hash);
+
 /* Finds a key; NULL when absent.  `hash` is xs_hash_bytes(key, klen). */
 xs_entry *xs_store_find(const xs_store *s, const uint8_t *key, uint32_t klen, uint64_t hash);
 
