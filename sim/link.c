@@ -424,6 +424,18 @@ bool xs_link_is_up(const xs_sim *sim, int from, int to) {
   return check_pair(sim, from, to) == 0 && sim->links[from][to].up;
 }
 
+int xs_link_get(const xs_sim *sim, int from, int to, bool *up, xs_ms *latency_ms,
+                xs_ms *jitter_ms, double *loss) {
+  int rc = check_pair(sim, from, to);
+  if (rc) return rc;
+  const xs_link *l = &sim->links[from][to];
+  if (up) *up = l->up;
+  if (latency_ms) *latency_ms = l->latency_ms;
+  if (jitter_ms) *jitter_ms = l->jitter_ms;
+  if (loss) *loss = l->loss;
+  return 0;
+}
+
 int xs_partition(xs_sim *sim, int a, int b, bool oneway) {
   int rc = xs_link_set_up(sim, a, b, false);
   if (rc == 0 && !oneway) rc = xs_link_set_up(sim, b, a, false);

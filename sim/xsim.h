@@ -352,6 +352,9 @@ int xs_link_set_up(xs_sim *sim, int from, int to, bool up);
 int xs_link_set_latency(xs_sim *sim, int from, int to, xs_ms latency_ms, xs_ms jitter_ms);
 int xs_link_set_loss(xs_sim *sim, int from, int to, double loss); /* 0..1 */
 bool xs_link_is_up(const xs_sim *sim, int from, int to);
+/* Reads a link's settings (any pointer may be NULL). */
+int xs_link_get(const xs_sim *sim, int from, int to, bool *up, xs_ms *latency_ms,
+                xs_ms *jitter_ms, double *loss);
 /* Cuts both directions (or, oneway, only a->b); heal restores every link. */
 int xs_partition(xs_sim *sim, int a, int b, bool oneway);
 void xs_heal(xs_sim *sim);
