@@ -22,7 +22,7 @@ typedef struct admin_reply {
   char text[XS_MSG_BYTES_MAX];
 } admin_reply;
 
-static void admin_reply_event(xs_sim *sim, void *obj, uint64_t arg) {
+void xs__admin_reply_event(xs_sim *sim, void *obj, uint64_t arg) {
   admin_reply *a = obj;
   xs_admin_result r = {0, a->text};
   if (a->cb) a->cb(sim, a->ud, &r);
@@ -38,7 +38,7 @@ void xs__admin_reply_later(xs_sim *sim, xs_admin_cb cb, void *ud, const char *te
   a->cb = cb;
   a->ud = ud;
   snprintf(a->text, sizeof a->text, "%s", text);
-  xs__at(sim, sim->eng.now, admin_reply_event, a, 0);
+  xs__at(sim, sim->eng.now, xs__admin_reply_event, a, 0);
 }
 
 const char *xs_push_status_text(xs_push_status s) {

@@ -151,7 +151,10 @@ void xs__cinst_free(xs_sim *sim, xs_cinst *ci) {
   xs_store_free(ci->store);
   xs_store_free(ci->st_written);
   xs_store_free(ci->tombstones);
-  for (int r = 0; r < XS_SITES_MAX; r++) xs_store_free(ci->b[r].irac_pending);
+  for (int r = 0; r < XS_SITES_MAX; r++) {
+    xs_store_free(ci->b[r].irac_pending);
+    free(ci->b[r].push); /* a transfer still running when the simulation ends */
+  }
   xs__locks_free(&ci->locks);
   free(ci);
 }
@@ -230,6 +233,17 @@ static void free_xreq_list(xs_sim *sim, xs_site *s) {
   (void)sim;
 }
 
+static void timer_fire(xs_sim *sim, void *obj, uint64_t arg);
+
+/* Harness timers and admin replies belong to their pending event; with the
+ * simulation going away nothing will run those events, so free their
+ * objects here. */
+static void free_owned(xs_event *ev, void *ud) {
+  if (ev->fn == timer_fire || ev->fn == xs__admin_reply_event) free(ev->obj);
+}
+
+static void free_event_owned(xs_sim *sim) { xs_engine_foreach(&sim->eng, free_owned, NULL); }
+
 void xs_sim_free(xs_sim *sim) {
   if (!sim) return;
   for (int s = 0; s < XS_SITES_MAX; s++) {
@@ -243,6 +257,7 @@ void xs_sim_free(xs_sim *sim) {
   while (sim->xreqs_live) {
     xs_xreq *r = sim->xreqs_live;
     sim->xreqs_live = r->live_next;
+    if (!r->done && r->owns_owner) free(r->owner); /* on_done never ran */
     free(r->items);
     free(r->item_buf);
     free(r);
@@ -264,6 +279,7 @@ void xs_sim_free(xs_sim *sim) {
     sim->xreq_free = r->next;
     free(r);
   }
+  free_event_owned(sim);
   free(sim->tqs);
   xs_irac_pool_free(sim->vpool);
   xs_engine_free(&sim->eng);

@@ -161,6 +161,7 @@ struct xs_xreq {
   xs_xreq_done_fn on_done;
   xs_opctx *op;          /* WRITE / PREPARE / CLEAR: the client op */
   void *owner;           /* ST: the push; IRAC: the backup state */
+  bool owns_owner;       /* owner is malloc'd context freed by on_done */
   uint64_t owner_gen;
   xs_xitem *items;       /* ST_CHUNK / IRAC_BATCH */
   uint32_t nitems;
@@ -387,5 +388,7 @@ void xs__st_cancel_receive(xs_cinst *ci, int sender);
 /* admin.c */
 /* Delivers an admin result text from an event at the current time. */
 void xs__admin_reply_later(xs_sim *sim, xs_admin_cb cb, void *ud, const char *text);
+/* The event that delivers such a reply; it owns its object (see xs_sim_free). */
+void xs__admin_reply_event(xs_sim *sim, void *obj, uint64_t arg);
 
 #endif /* XS_SIM_INTERNAL_H */

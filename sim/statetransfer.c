@@ -220,6 +220,7 @@ static void send_control(xs_sim *sim, xs_cinst *ci, int remote, xs_xr_kind kind,
   xs_xreq *r = xs__xreq_new(sim, kind, ci->site, remote, ci->cache);
   if (!r) return;
   r->owner = owner;
+  r->owns_owner = done != noop_done && owner != NULL;
   if (owner && kind == XS_XR_ST_START) r->owner_gen = ((admin_ctx *)owner)->gen;
   r->timeout_ms = ci->b[remote].cfg.timeout_ms;
   r->on_done = done;
