@@ -416,6 +416,29 @@ static void start_event(xs_sim *sim, void *obj, uint64_t arg) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* Look-ahead hints                                                           */
+
+static void prefetch_key(xs_sim *sim, int site, int cache, uint64_t hash, int depth) {
+  const xs_cinst *ci = sim->sites[site].caches[cache];
+  if (ci) xs_store_prefetch_deeper(ci->store, hash, depth);
+}
+
+void xs__prefetch_event(xs_sim *sim, const xs_event *ev, int depth) {
+  if (ev->fn == start_event) {
+    const xs_opctx *op = ev->obj;
+    if (op->kind != XS_OP_CLEAR) prefetch_key(sim, op->site, op->cache, op->hash, depth);
+    return;
+  }
+  bool deliver = ev->fn == xs__xreq_deliver_event;
+  if (!deliver && ev->fn != xs__xreq_reply_event) return;
+  /* A backup write is applied where it arrives; a pessimistic tx's write
+   * is applied on its own site when the reply arrives. */
+  const xs_xreq *r = ev->obj;
+  if ((r->kind == XS_XR_WRITE || r->kind == XS_XR_PREPARE) && r->op)
+    prefetch_key(sim, deliver ? r->to : r->from, r->cache, r->op->hash, depth);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Submission                                                                 */
 
 static int validate(const xs_sim *sim, const xs_op *op) {

@@ -176,3 +176,10 @@ void xs_engine_foreach(xs_engine *e, void (*fn)(xs_event *ev, void *ud), void *u
   for (int li = 0; li < XS_ENGINE_LANES; li++)
     for (uint32_t i = e->lanes[li].head; i < e->lanes[li].n; i++) fn(&e->lanes[li].ev[i], ud);
 }
+
+const xs_event *xs_engine_peek(const xs_engine *e, unsigned k) {
+  unsigned li = first_lane(e);
+  if (li >= XS_ENGINE_LANES) return NULL;
+  const xs_lane *l = &e->lanes[li];
+  return l->head + k < l->n ? &l->ev[l->head + k] : NULL;
+}

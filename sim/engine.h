@@ -76,6 +76,9 @@ int xs_engine_at_seq(xs_engine *e, xs_ms t, bool background, xs_event_fn fn, voi
  * Returns false when the queue is empty. */
 bool xs_engine_pop(xs_engine *e, xs_event *out);
 xs_ms xs_engine_next_time(const xs_engine *e);
+/* The event k places after the next one, when the next one's lane holds
+ * it; NULL otherwise.  For look-ahead hints only. */
+const xs_event *xs_engine_peek(const xs_engine *e, unsigned k);
 /* Calls fn for every pending event, in no particular order (for freeing
  * what events own when a simulation goes away). */
 void xs_engine_foreach(xs_engine *e, void (*fn)(xs_event *ev, void *ud), void *ud);

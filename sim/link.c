@@ -202,7 +202,7 @@ static bool transmit(xs_sim *sim, xs_xreq *r, int a, int b, xs_event_fn fn) {
   return true;
 }
 
-static void deliver_event(xs_sim *sim, void *obj, uint64_t arg) {
+void xs__xreq_deliver_event(xs_sim *sim, void *obj, uint64_t arg) {
   xs_xreq *r = obj;
   xs_site *to = &sim->sites[r->to];
   bool ok = sim->links[r->from][r->to].up && to->up && to->epoch == r->to_epoch;
@@ -224,7 +224,7 @@ static void deliver_event(xs_sim *sim, void *obj, uint64_t arg) {
   xs__xreq_unref(sim, r);
 }
 
-static void reply_event(xs_sim *sim, void *obj, uint64_t arg) {
+void xs__xreq_reply_event(xs_sim *sim, void *obj, uint64_t arg) {
   xs_xreq *r = obj;
   bool ok = sim->links[r->to][r->from].up && sim->sites[r->from].up &&
             sim->sites[r->from].epoch == r->from_epoch;
@@ -292,7 +292,7 @@ void xs__xreq_send(xs_sim *sim, xs_xreq *r) {
     xs__at(sim, sim->eng.now, suspect_event, r, 0);
     return;
   }
-  if (!transmit(sim, r, r->from, r->to, deliver_event))
+  if (!transmit(sim, r, r->from, r->to, xs__xreq_deliver_event))
     xs__ev(sim, XS_EV_XSITE_LOST, r->from, r->to, r->cache, r->kind, r->request_id, "request");
   /* Timeouts are background events: run_quiescent counts pending requests
    * instead. */
@@ -305,7 +305,7 @@ void xs__xreq_reply(xs_sim *sim, xs_xreq *r, xs_outcome outcome, const char *msg
   r->reply_outcome = outcome;
   if (msg) snprintf(r->reply_msg, sizeof r->reply_msg, "%s", msg);
   else r->reply_msg[0] = 0;
-  if (!transmit(sim, r, r->to, r->from, reply_event))
+  if (!transmit(sim, r, r->to, r->from, xs__xreq_reply_event))
     xs__ev(sim, XS_EV_XSITE_LOST, r->to, r->from, r->cache, r->kind, r->request_id, "reply");
 }
 

@@ -311,6 +311,9 @@ void xs__xreq_send(xs_sim *sim, xs_xreq *r);
 /* The receiver's answer; delivered to the sender if the way back is open. */
 void xs__xreq_reply(xs_sim *sim, xs_xreq *r, xs_outcome outcome, const char *msg);
 xs_xreq *xs__xreq_new(xs_sim *sim, xs_xr_kind kind, int from, int to, int cache);
+/* The events that deliver a request and its reply (see xs__prefetch_event). */
+void xs__xreq_deliver_event(xs_sim *sim, void *obj, uint64_t arg);
+void xs__xreq_reply_event(xs_sim *sim, void *obj, uint64_t arg);
 void xs__xreq_unref(xs_sim *sim, xs_xreq *r);
 int xs__xreq_items_alloc(xs_xreq *r, uint32_t nitems, size_t bytes);
 /* Re-evaluates whether `remote` is reachable from `site` and schedules the
@@ -334,6 +337,11 @@ void xs__locks_reset(xs_sim *sim, xs_cinst *ci);
 /* cacheop.c */
 xs_opctx *xs__op_alloc(xs_sim *sim, size_t bytes);
 void xs__op_unref(xs_sim *sim, xs_opctx *op);
+/* A hint for an event a few places ahead in the queue: if it will look a
+ * key up (an op starting, a backup write arriving, a tx's reply), start
+ * loading that entry at `depth` (xs_store_prefetch_deeper).  Changes
+ * nothing. */
+void xs__prefetch_event(xs_sim *sim, const xs_event *ev, int depth);
 /* Resumes an op after its lock wait ended (granted, or status = XS_ELOCK). */
 void xs__op_lock_resumed(xs_sim *sim, xs_opctx *op);
 /* Every SYNC backup request of op has ended. */

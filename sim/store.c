@@ -677,6 +677,30 @@ void xs_store_prefetch(const xs_store *s, uint64_t hash) {
 #endif
 }
 
+void xs_store_prefetch_deeper(const xs_store *s, uint64_t hash, int depth) {
+#if defined(__GNUC__)
+  if (!s->icap) return;
+  uint32_t frag = (uint32_t)hash, i = home_of(frag, s->icap);
+  /* The first slot with the key's hash bits is the key's, nearly always;
+   * a hint need not be exact, and a few slots are enough. */
+  for (int steps = 0; steps < 4; steps++) {
+    const idx_slot *sl = &s->index[i];
+    if (sl->pos1 == 0) return;
+    if (sl->frag == frag) {
+      xs_entry *const *d = &s->dense[sl->pos1 - 1];
+      if (depth <= 1) __builtin_prefetch(d);
+      else if (*d) __builtin_prefetch(*d);
+      return;
+    }
+    if (++i == s->icap) i = 0;
+  }
+#else
+  (void)s;
+  (void)hash;
+  (void)depth;
+#endif
+}
+
 xs_entry *xs_store_find(const xs_store *s, const uint8_t *key, uint32_t klen, uint64_t hash) {
   bool found;
   if (klen > XS_KEY_BYTES_MAX) return NULL;

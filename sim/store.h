@@ -46,6 +46,11 @@ size_t xs_store_count(const xs_store *s);
  * it uses it (a write is submitted, then started; sent, then delivered), and
  * in a large store each lookup otherwise waits for memory. */
 void xs_store_prefetch(const xs_store *s, uint64_t hash);
+/* The next steps of the same hint, once the index slot is cached: depth 1
+ * loads the entry's place in the dense array, depth 2 the entry itself.
+ * A lookup in a large store waits for those three loads one after another;
+ * issued a little apart, they overlap with other work. */
+void xs_store_prefetch_deeper(const xs_store *s, uint64_t hash, int depth);
 
 /* Finds a key; NULL when absent.  `hash` is xs_hash_bytes(key, klen). */
 xs_entry *xs_store_find(const xs_store *s, const uint8_t *key, uint32_t klen, uint64_t hash);
