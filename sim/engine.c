@@ -7,6 +7,7 @@
 
 #define SEQ_MASK (~XS_EVENT_BG)
 #define LANE_MASK ((uint64_t)XS_ENGINE_LANES - 1)
+#define LANE_KEEP_EVENTS 4096u /* an empty lane keeps a buffer this big (160 KiB) */
 
 _Static_assert(XS_ENGINE_LANES == 64, "one bit per lane in lane_bits, rotated as a whole word");
 
@@ -111,6 +112,13 @@ static void lane_pop(xs_engine *e, xs_lane *l, xs_event *out) {
   if (l->head == l->n) {
     l->head = l->n = 0;
     e->lane_bits &= ~(1ull << (l - e->lanes));
+    /* Each of the lanes serves a burst in turn; were they all to keep the
+     * largest burst's buffer, 64 of them would hold tens of megabytes. */
+    if (l->cap > LANE_KEEP_EVENTS) {
+      free(l->ev);
+      l->ev = NULL;
+      l->cap = 0;
+    }
   }
 }
 
