@@ -420,7 +420,9 @@ static void start_event(xs_sim *sim, void *obj, uint64_t arg) {
 
 static void prefetch_key(xs_sim *sim, int site, int cache, uint64_t hash, int depth) {
   const xs_cinst *ci = sim->sites[site].caches[cache];
-  if (ci) xs_store_prefetch_deeper(ci->store, hash, depth);
+  if (!ci) return;
+  if (depth == 0) xs_store_prefetch(ci->store, hash);
+  else xs_store_prefetch_deeper(ci->store, hash, depth);
 }
 
 void xs__prefetch_event(xs_sim *sim, const xs_event *ev, int depth) {

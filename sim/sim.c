@@ -308,17 +308,16 @@ static void run_one(xs_sim *sim, const xs_event *ev) { ev->fn(sim, ev->obj, ev->
 
 /* Software-pipelined lookups: the events a few places ahead will look keys
  * up in stores too large for the cache, each lookup three dependent loads.
- * Start the second load for the event PREFETCH_FAR ahead and the third for
- * the one PREFETCH_NEAR ahead (the first started when the key was submitted
- * or sent), so that each lookup finds its memory loaded.  Hints only. */
-#define PREFETCH_FAR 8
-#define PREFETCH_NEAR 4
-
+ * Start the first load for the event 16 places ahead (again: it was started
+ * when the key was submitted or sent, but may have been evicted since), the
+ * second for the one 8 ahead and the third for the one 4 ahead, so that
+ * each lookup finds its memory loaded.  Hints only. */
 static void prefetch_ahead(xs_sim *sim) {
-  const xs_event *later = xs_engine_peek(&sim->eng, PREFETCH_FAR);
-  const xs_event *sooner = xs_engine_peek(&sim->eng, PREFETCH_NEAR);
-  if (later) xs__prefetch_event(sim, later, 1);
-  if (sooner) xs__prefetch_event(sim, sooner, 2);
+  static const unsigned ahead[3] = {16, 8, 4}; /* by depth 0, 1, 2 */
+  for (int depth = 0; depth < 3; depth++) {
+    const xs_event *ev = xs_engine_peek(&sim->eng, ahead[depth]);
+    if (ev) xs__prefetch_event(sim, ev, depth);
+  }
 }
 
 int xs_sim_step(xs_sim *sim) {

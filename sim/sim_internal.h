@@ -339,8 +339,8 @@ xs_opctx *xs__op_alloc(xs_sim *sim, size_t bytes);
 void xs__op_unref(xs_sim *sim, xs_opctx *op);
 /* A hint for an event a few places ahead in the queue: if it will look a
  * key up (an op starting, a backup write arriving, a tx's reply), start
- * loading that entry at `depth` (xs_store_prefetch_deeper).  Changes
- * nothing. */
+ * loading that key's index slot (depth 0, xs_store_prefetch), dense
+ * position (1) or entry (2, xs_store_prefetch_deeper).  Changes nothing. */
 void xs__prefetch_event(xs_sim *sim, const xs_event *ev, int depth);
 /* Resumes an op after its lock wait ended (granted, or status = XS_ELOCK). */
 void xs__op_lock_resumed(xs_sim *sim, xs_opctx *op);
