@@ -100,6 +100,8 @@ static const route routes[] = {
     {MG, "rest/v2/container/cache-configs", NULL, ACC_AUTH, false, xs__rest_container_cache_configs},
     {MG, "rest/v2/cache-managers/{n}/cache-configs", NULL, ACC_AUTH, false,
      xs__rest_container_cache_configs},
+    {MG, "rest/v2/container/stats", NULL, ACC_AUTH, false, xs__rest_container_stats},
+    {MG, "rest/v2/cache-managers/{n}/stats", NULL, ACC_AUTH, false, xs__rest_container_stats},
     {MG, "metrics", NULL, ACC_AUTH, false, xs__rest_metrics},
     /* xsim's control API */
     {MG, "sim/v1/state", NULL, ACC_ADMIN, true, xs__rest_sim_state},

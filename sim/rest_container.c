@@ -20,12 +20,16 @@ void xs__rest_root(xs_rest_call *c) {
   xs__rest_reply_empty(c, 307);
 }
 
-/* GET /rest/v2/server -> {"version":"Infinispan '<codename>' 16.0.13.Final"} */
+/* GET /rest/v2/server -> {"version":"Infinispan '<codename>' 16.0.13.Final",
+ * "cache-manager-name":"default"}: 16.0's ServerInfo (a LinkedHashMap, so
+ * in that order); the 16.0 CLI enters the container it names. */
 void xs__rest_server_info(xs_rest_call *c) {
   xs_buf b;
   xs_buf_init(&b, XS_REST_JSON_MAX);
   xs_buf_puts(&b, "{\"version\":");
   xs__json_cstr(&b, c->r->server_version);
+  xs_buf_puts(&b, ",\"cache-manager-name\":");
+  xs__json_cstr(&b, c->r->cache_manager);
   xs_buf_puts(&b, "}");
   xs__rest_reply_json(c, 200, &b);
   xs_buf_free(&b);
@@ -191,4 +195,15 @@ void xs__rest_container_cache_configs(xs_rest_call *c) {
   xs_buf_puts(&b, "]");
   xs__rest_reply_json(c, 200, &b);
   xs_buf_free(&b);
+}
+
+/* GET /rest/v2/container/stats: CacheContainerStatsImpl.toJson() in 16.0,
+ * four keys.  Every cache has statistics on and no eviction, so the
+ * memory figures are 0 and the minimum node count is -1, as each cache's
+ * ?action=stats says. */
+void xs__rest_container_stats(xs_rest_call *c) {
+  if (!name_ok(c)) return;
+  static const char body[] = "{\"statistics_enabled\":true,\"off_heap_memory_used\":0,"
+                             "\"data_memory_used\":0,\"required_minimum_number_of_nodes\":-1}";
+  xs__rest_reply(c, 200, "application/json", body, sizeof body - 1);
 }

@@ -147,6 +147,7 @@ void xs__rest_container_info(xs_rest_call *c);
 void xs__rest_container_health(xs_rest_call *c);
 void xs__rest_container_health_status(xs_rest_call *c);
 void xs__rest_container_cache_configs(xs_rest_call *c);
+void xs__rest_container_stats(xs_rest_call *c);
 
 /* rest_metrics.c */
 void xs__rest_metrics(xs_rest_call *c);

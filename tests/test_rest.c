@@ -844,7 +844,11 @@ static void test_clear_flags(void **state) {
 
 static void test_container_info(void **state) {
   world *w = world_new();
-  expect_call(w->a, "GET", "/rest/v2/server", 200, "{\"version\":\"Infinispan 'N/A' 16.0.13.Final\"}");
+  expect_call(w->a, "GET", "/rest/v2/server", 200,
+              "{\"version\":\"Infinispan 'N/A' 16.0.13.Final\",\"cache-manager-name\":\"default\"}");
+  expect_call(w->a, "GET", "/rest/v2/container/stats", 200,
+              "{\"statistics_enabled\":true,\"off_heap_memory_used\":0,\"data_memory_used\":0,"
+              "\"required_minimum_number_of_nodes\":-1}");
   expect_call(w->a, "GET", "/rest/v2/server/cache-managers", 200, "[\"default\"]");
   expect_call(w->a, "GET", "/rest/v2/caches", 200,
               "[\"actionTokens\",\"authenticationSessions\",\"clientSessions\",\"loginFailures\","
