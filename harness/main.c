@@ -3,13 +3,16 @@
  *
  *   xsim demo [--seed N]   a short tour of the core: partition, automatic
  *                          take-offline, and the resync runbook
+ *   xsim cli [--connect URL] [-u USER] [-p PASS] [--trustall] [--file FILE | -c CMD]
+ *                          the Data Grid CLI (cli_main.h)
  *   xsim version
  *
- * Further subcommands (serve, cli, run, ledger) arrive with their issues.
+ * Further subcommands (serve, run, ledger) arrive with their issues.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_main.h"
 #include "demo.h"
 
 #define XSIM_VERSION "0.1.0"
@@ -18,6 +21,7 @@ static void usage(FILE *f) {
   fprintf(f, "usage: xsim <command> [options]\n\n"
              "commands:\n"
              "  demo [--seed N] [--events]  run the core demonstration (partition, take-offline, resync)\n"
+             "  cli [--connect URL] ...     the Data Grid CLI: a shell, --file FILE or -c 'COMMAND' (xsim cli --help)\n"
              "  version           print the version\n"
              "  help              print this help\n");
 }
@@ -29,6 +33,7 @@ int main(int argc, char **argv) {
   }
   const char *cmd = argv[1];
   if (strcmp(cmd, "demo") == 0) return xs_demo_main(argc - 1, argv + 1);
+  if (strcmp(cmd, "cli") == 0) return xs_cli_main(argc - 1, argv + 1, XSIM_VERSION);
   if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
     printf("xsim %s\n", XSIM_VERSION);
     return 0;
