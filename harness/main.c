@@ -5,6 +5,8 @@
  *                          take-offline, and the resync runbook
  *   xsim cli [--connect URL] [-u USER] [-p PASS] [--trustall] [--file FILE | -c CMD]
  *                          the Data Grid CLI (cli_main.h)
+ *   xsim serve [...]       every simulated site on real sockets: REST v2 and
+ *                          RESP (docs/serve.md)
  *   xsim version
  *
  * Further subcommands (serve, run, ledger) arrive with their issues.
@@ -14,6 +16,7 @@
 
 #include "cli_main.h"
 #include "demo.h"
+#include "serve.h"
 
 #define XSIM_VERSION "0.1.0"
 
@@ -21,6 +24,7 @@ static void usage(FILE *f) {
   fprintf(f, "usage: xsim <command> [options]\n\n"
              "commands:\n"
              "  demo [--seed N] [--events]  run the core demonstration (partition, take-offline, resync)\n"
+             "  serve [options]   serve every site's REST v2 and RESP on sockets (serve --help)\n"
              "  cli [--connect URL] ...     the Data Grid CLI: a shell, --file FILE or -c 'COMMAND' (xsim cli --help)\n"
              "  version           print the version\n"
              "  help              print this help\n");
@@ -33,6 +37,7 @@ int main(int argc, char **argv) {
   }
   const char *cmd = argv[1];
   if (strcmp(cmd, "demo") == 0) return xs_demo_main(argc - 1, argv + 1);
+  if (strcmp(cmd, "serve") == 0) return xs_serve_main(argc - 1, argv + 1);
   if (strcmp(cmd, "cli") == 0) return xs_cli_main(argc - 1, argv + 1, XSIM_VERSION);
   if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
     printf("xsim %s\n", XSIM_VERSION);
