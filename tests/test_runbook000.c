@@ -308,6 +308,11 @@ static void run_procedure(story *st, procedure_opts o) {
     for (int i = 0; i < NCACHES; i++) {
       xt_result r = xt_clear(st->sim, st->b, st->c[i]);
       assert_int_equal(r.status, 0);
+      assert_int_equal(xs_cache_size(st->sim, st->b, st->c[i]), 0);
+      /* Pitfall 1 strikes here, before any push: with site-a still ONLINE
+       * for site-b, the clear was backed up to site-a and wiped it too. */
+      if (o.skip_take_offline) assert_int_equal(xs_cache_size(st->sim, st->a, st->c[i]), 0);
+      else assert_int_equal(xs_cache_size(st->sim, st->a, st->c[i]), st->before->n[i]);
     }
   }
   all_caches(st, st->b, XS_ADMIN_BRING_ONLINE, st->a);
