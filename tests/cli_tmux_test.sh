@@ -8,7 +8,8 @@
 #
 # usage: cli_tmux_test.sh XSIM EXPECTED_PANE_FILE stub PYTHON STUB
 #        cli_tmux_test.sh XSIM EXPECTED_PANE_FILE serve
-#   The server (the Python stub, or `xsim serve` with its default account)
+#   The server (the Python stub, or `xsim serve` - seed 000's world, its
+#   default account, the shell on site-a)
 #   is started here, asks for credentials with a 401, and is stopped at the
 #   end.  EXPECTED_PANE_FILE holds the pane as it should read, with
 #   trailing blanks and blank lines dropped.
@@ -67,7 +68,16 @@ case "$MODE" in
     URL=http://127.0.0.1:$(wait_line "$WORK/server.out" '^PORT ' | awk '{print $2}')
     USER_NAME=developer PASSWORD=secret
     ;;
-  *) echo "usage: $0 XSIM EXPECTED_PANE_FILE stub PYTHON STUB" >&2; exit 2 ;;
+  serve)
+    # Seed 000's world on free ports; the shell connects to site-a.
+    "$XSIM" serve --seed 0x1af28cff71e8a198 --clock manual --quiet \
+      --listen site-a=127.0.0.1:0 --listen site-b=127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
+    SERVER_PID=$!
+    wait_line "$WORK/server.out" '^xsim serve: ready' >/dev/null
+    URL=http://$(wait_line "$WORK/server.out" '^site-a http\+resp ' | awk '{print $3}')
+    USER_NAME=developer PASSWORD=strong-password
+    ;;
+  *) echo "usage: $0 XSIM EXPECTED_PANE_FILE stub PYTHON STUB | serve" >&2; exit 2 ;;
 esac
 
 # A wide pane, so that no line wraps; TERM as a terminal would set it.
