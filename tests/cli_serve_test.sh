@@ -226,6 +226,10 @@ resync() { # resync STALE KEEP
   run "$keep" "site push-site-state --all-caches --site=$stale" "$ALL_OK"
   run "$keep" "site status --all-caches --site=$stale" "$ONLINE"
   wait_push_ok "$keep" "$stale"
+  # "If an error is reported, repeat the state transfer for that specific
+  # cache": the per-cache form prints nothing; then wait again.
+  run "$keep" "site push-site-state --cache=sessions --site=$stale" ""
+  wait_push_ok "$keep" "$stale"
   for c in "${CACHES[@]}"; do run "$keep" "site clear-push-site-status --cache=$c" $'"ok"\n'; done
 }
 
