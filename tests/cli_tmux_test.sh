@@ -3,8 +3,9 @@
 # (tmux): connect without credentials, answer the "Username: " and
 # "Password: " prompts the 401 brings (the password not echoed), run
 # `site status --all-caches --site=site-b`, run it again from the history
-# with the Up arrow, quit - and compare the captured pane with what the
-# Data Grid CLI shows.
+# with the Up arrow, disconnect, connect again from inside the shell (asked
+# again), quit - and compare the captured pane with what the Data Grid CLI
+# shows.
 #
 # usage: cli_tmux_test.sh XSIM EXPECTED_PANE_FILE stub PYTHON STUB
 #        cli_tmux_test.sh XSIM EXPECTED_PANE_FILE serve
@@ -35,8 +36,9 @@ fail() {
   exit 1
 }
 
-# The pane's text: trailing blanks and blank lines dropped.
-pane() { tmx capture-pane -p -t cli | sed -e 's/[[:space:]]*$//' | sed -e '/^$/d'; }
+# The pane's text: trailing blanks and blank lines dropped, the server's
+# port (free, so different each run) as PORT.
+pane() { tmx capture-pane -p -t cli | sed -e 's/[[:space:]]*$//' -e 's/127\.0\.0\.1:[0-9]*/127.0.0.1:PORT/g' | sed -e '/^$/d'; }
 
 # Waits until the pane's last line is $1 (its end when $2 is "suffix").
 wait_last() {
@@ -97,10 +99,19 @@ tmx send-keys -t cli Up
 wait_last "$PROMPT site status --all-caches --site=site-b"
 tmx send-keys -t cli Enter
 wait_last "$PROMPT"
+# disconnect, then connect again from inside the shell: the 401 asks again.
+tmx send-keys -t cli 'disconnect' Enter
+wait_last "[disconnected]>"
+tmx send-keys -t cli "connect $URL" Enter
+wait_last "Username:"
+tmx send-keys -t cli "$USER_NAME" Enter
+wait_last "Password:"
+tmx send-keys -t cli "$PASSWORD" Enter
+wait_last "$PROMPT"
 tmx send-keys -t cli 'quit' Enter
 wait_last "EXIT=0"
 
 pane >"$WORK/pane"
 if ! diff -u "$EXPECTED" "$WORK/pane"; then fail "the pane differs from $EXPECTED"; fi
 if grep -q -- "$PASSWORD" "$WORK/pane"; then fail "the password was echoed"; fi
-echo "ok - interactive shell: password prompt, site status, history (Up), quit"
+echo "ok - interactive shell: password prompt, site status, history (Up), disconnect, connect, quit"
