@@ -6,7 +6,7 @@
  * target with query, headers, body) and never asks what is behind the call:
  * the in-process transport (cli_inproc.h) hands it to a site's REST router
  * and steps the simulation until the answer is out; a socket transport
- * (libcurl, later) sends the same request to a real or simulated server.
+ * (libcurl, cli_curl.h) sends the same request to a real or simulated server.
  */
 #ifndef XS_CLI_TRANSPORT_H
 #define XS_CLI_TRANSPORT_H
