@@ -7,6 +7,10 @@
  *                          the Data Grid CLI (cli_main.h)
  *   xsim serve [...]       every simulated site on real sockets: REST v2 and
  *                          RESP (docs/serve.md)
+ *   xsim run [PATH...] [--seed N | --seeds A-B] [-j N] [--shard I/N] [--junit FILE] [--json FILE]
+ *            [--check-determinism]
+ *                          play scenario files and check the runbooks (run.h,
+ *                          docs/scenario-language.md)
  *   xsim version
  *
  * Further subcommands (serve, run, ledger) arrive with their issues.
@@ -16,6 +20,7 @@
 
 #include "cli_main.h"
 #include "demo.h"
+#include "run.h"
 #include "serve.h"
 
 #define XSIM_VERSION "0.1.0"
@@ -26,6 +31,7 @@ static void usage(FILE *f) {
              "  demo [--seed N] [--events]  run the core demonstration (partition, take-offline, resync)\n"
              "  serve [options]   serve every site's REST v2 and RESP on sockets (serve --help)\n"
              "  cli [--connect URL] ...     the Data Grid CLI: a shell, --file FILE or -c 'COMMAND' (xsim cli --help)\n"
+             "  run [PATH...] ...  play scenario files: faults, runbook steps, checks (xsim run --help)\n"
              "  version           print the version\n"
              "  help              print this help\n");
 }
@@ -38,6 +44,7 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (strcmp(cmd, "demo") == 0) return xs_demo_main(argc - 1, argv + 1);
   if (strcmp(cmd, "serve") == 0) return xs_serve_main(argc - 1, argv + 1);
+  if (strcmp(cmd, "run") == 0) return xs_run_main(argc - 1, argv + 1, argv[0]);
   if (strcmp(cmd, "cli") == 0) return xs_cli_main(argc - 1, argv + 1, XSIM_VERSION);
   if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
     printf("xsim %s\n", XSIM_VERSION);

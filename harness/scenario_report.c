@@ -183,7 +183,6 @@ void xs__scn_objective_report(scn_rt *rt, const xs_scn_stmt *st, const xs_rto *r
 typedef struct diff_scan {
   scn_rt *rt;
   int cache, a, b;
-  const uint8_t *busy;     /* keys with client operations in flight */
   int64_t count;
   xs_buf *d;
   bool tracked;
@@ -191,7 +190,7 @@ typedef struct diff_scan {
 
 static bool busy(const diff_scan *s, const uint8_t *key, uint32_t len) {
   int64_t k = xs_hist_find(&s->rt->hist, s->cache, (const char *)key, len);
-  return k >= 0 && s->busy && s->busy[k];
+  return k >= 0 && xs__scn_busy(s->rt, (uint32_t)k);
 }
 
 /* For each entry of site `a`: what `b` holds; b-only keys come from the
@@ -215,8 +214,8 @@ static int diff_entry(void *ud, const uint8_t *key, uint32_t klen, const uint8_t
   return 0;
 }
 
-static void diff_cache(scn_rt *rt, int cache, int a, int b, const uint8_t *busyset, xs_buf *d, int64_t *count) {
-  diff_scan s = {rt, cache, a, b, busyset, *count, d, false};
+static void diff_cache(scn_rt *rt, int cache, int a, int b, xs_buf *d, int64_t *count) {
+  diff_scan s = {rt, cache, a, b, *count, d, false};
   xs_cache_foreach(rt->sim, a, cache, diff_entry, &s);
   s.a = b;
   s.b = a;
@@ -229,7 +228,7 @@ static void diff_cache(scn_rt *rt, int cache, int a, int b, const uint8_t *busys
 static int64_t first_history_key(scn_rt *rt, const bool *use, int a, int b) {
   for (uint32_t k = 0; k < rt->hist.nkeys; k++) {
     int c = rt->hist.keys[k].cache;
-    if (!use[c]) continue;
+    if (!use[c] || xs__scn_busy(rt, k)) continue;
     xs_hstate x, y;
     xs__scn_peek(rt, a, k, &x);
     xs__scn_peek(rt, b, k, &y);
@@ -241,9 +240,6 @@ static int64_t first_history_key(scn_rt *rt, const bool *use, int a, int b) {
 void xs__scn_identical_report(scn_rt *rt, const xs_scn_stmt *st, const char *msg) {
   bool use[XS_CACHES_MAX];
   xs__scn_identical_caches(rt, &st->check.cond, use);
-  uint8_t *busyset = calloc(rt->hist.nkeys + 1, 1);
-  for (uint32_t i = 0; busyset && i < rt->hist.nops; i++)
-    if (rt->hist.ops[i].res == XS_HRES_PENDING) busyset[rt->hist.ops[i].key] = 1;
   xs_buf d;
   xs_buf_init(&d, XS_SCN_DETAIL_BYTES_MAX);
   int64_t count = 0;
@@ -251,7 +247,7 @@ void xs__scn_identical_report(scn_rt *rt, const xs_scn_stmt *st, const char *msg
   for (int k = 0; k < xs_sim_topology(rt->sim)->ncaches; k++)
     if (use[k] && xs_site_is_up(rt->sim, a) && xs_site_is_up(rt->sim, b) && xs_sim_cache_defined(rt->sim, a, k) &&
         xs_sim_cache_defined(rt->sim, b, k))
-      diff_cache(rt, k, a, b, busyset, &d, &count);
+      diff_cache(rt, k, a, b, &d, &count);
   if (count > SCN_REPORT_DIFFS_MAX) xs_buf_printf(&d, "  ... %" PRId64 " differing keys in all\n", count);
   int64_t hk = first_history_key(rt, use, a, b);
   if (hk >= 0) {
@@ -263,7 +259,6 @@ void xs__scn_identical_report(scn_rt *rt, const xs_scn_stmt *st, const char *msg
   xs__scn_failure(rt, "identical", st->line, st->col, xs_buf_cstr(&d), "%s: %s", st->src, msg);
   if (hk >= 0) track_add(rt, (uint32_t)hk, a, b);
   xs_buf_free(&d);
-  free(busyset);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -271,6 +266,7 @@ void xs__scn_identical_report(scn_rt *rt, const xs_scn_stmt *st, const char *msg
 
 /* Whether the key is wrong now: 1, 0, or -1 when it cannot be told. */
 static int track_wrong(scn_rt *rt, scn_track *t) {
+  if (t->key >= rt->hist.nkeys) return -1; /* not written yet in this run */
   for (; t->scanned < rt->hist.nops; t->scanned++) {
     if (rt->hist.ops[t->scanned].key != t->key) continue;
     if (t->nops == t->cap) {
@@ -310,35 +306,47 @@ void xs__scn_track_sample(scn_rt *rt) {
   }
 }
 
-static void culprit(const scn_rt *rt, int i, xs_buf *b) {
+static void culprit(const scn_rt *rt, int i, bool running, xs_buf *b) {
   const scn_log *l = &rt->log[i];
   char t[32];
   xs__scn_time(l->t0, t, sizeof t);
-  if (l->line) xs_buf_printf(b, "      %s  line %d: %s\n", t, l->line, l->text);
+  if (l->line) xs_buf_printf(b, "      %s  line %d%s: %s\n", t, l->line, running ? " (running)" : "", l->text);
   else xs_buf_printf(b, "      %s  %s\n", t, l->text);
 }
 
-static void track_one(const scn_rt *rt, const scn_track *t, xs_scn_failure *f) {
+/* The key's own client operations that ended inside the window. */
+static void window_ops(scn_rt *rt, const scn_track *t, xs_buf *b) {
+  for (uint32_t i = 0; i < t->nops; i++) {
+    const xs_hop *o = &rt->hist.ops[t->ops[i]];
+    if (o->completed == XS_TIME_NEVER || o->completed <= t->last_right || o->completed > t->wrong_since) continue;
+    op_line(rt, t->ops[i], b);
+  }
+}
+
+static void track_one(scn_rt *rt, const scn_track *t, xs_scn_failure *f) {
   xs_buf b;
   xs_buf_init(&b, 8192);
   char t0[32], t1[32];
   xs__scn_time(t->last_right < 0 ? 0 : t->last_right, t0, sizeof t0);
   xs__scn_time(t->wrong_since, t1, sizeof t1);
-  xs_buf_puts(&b, "  what broke key ");
-  xs_buf_printf(&b, "%s/", xs_sim_cache_name(rt->sim, rt->hist.keys[t->key].cache));
   size_t len;
   const char *k = xs_hist_key_text(&rt->hist, t->key, &len);
-  xs_buf_printf(&b, "%.*s: ", (int)len, k);
-  if (t->last_right < 0) xs_buf_printf(&b, "it was wrong from its first write until the end (first seen wrong at %s)\n", t1);
-  else xs_buf_printf(&b, "right at %s, wrong from %s on, never repaired; in between:\n", t0, t1);
+  xs_buf_printf(&b, "  what broke key %s/%.*s", xs_sim_cache_name(rt->sim, rt->hist.keys[t->key].cache), (int)len, k);
+  if (t->site2 >= 0)
+    xs_buf_printf(&b, " (%s against %s)", xs_sim_site_name(rt->sim, t->site), xs_sim_site_name(rt->sim, t->site2));
+  else
+    xs_buf_printf(&b, " (on %s)", xs_sim_site_name(rt->sim, t->site));
+  if (t->last_right < 0) xs_buf_printf(&b, ": wrong from its first write on (first seen at %s)\n", t1);
+  else xs_buf_printf(&b, ": right at %s, wrong from %s on and never repaired; in between:\n", t0, t1);
   int shown = 0;
   if (t->right_cur >= 0 && t->right_cur < t->right_log) {
-    culprit(rt, t->right_cur, &b);
+    culprit(rt, t->right_cur, true, &b);
     shown++;
   }
   for (int i = t->right_log; i < t->wrong_log && i < rt->nlog && shown < SCN_REPORT_CULPRITS_MAX; i++, shown++)
-    culprit(rt, i, &b);
+    culprit(rt, i, false, &b);
   if (t->wrong_log - t->right_log > SCN_REPORT_CULPRITS_MAX) xs_buf_puts(&b, "      ...\n");
+  if (t->last_right >= 0) window_ops(rt, t, &b);
   xs__scn_detail_append(f, xs_buf_cstr(&b));
   xs_buf_free(&b);
 }

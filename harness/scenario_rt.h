@@ -102,6 +102,8 @@ typedef struct scn_rt {
   /* clients */
   xs_history hist;
   bool keycloak_up[XS_SITES_MAX];
+  uint16_t *busy;              /* per history key: client operations (or login chains) in flight */
+  uint32_t busycap;
   scn_lb lb;
   scn_fencing fence;
   int nwl;
@@ -161,6 +163,9 @@ int xs__scn_workload_start(scn_rt *rt, const xs_scn_stmt *st);
 void xs__scn_workloads_stop(scn_rt *rt);
 void xs__scn_workloads_free(scn_rt *rt);
 
+/* Whether a client operation on history key `key` is in flight. */
+bool xs__scn_busy(const scn_rt *rt, uint32_t key);
+
 /* "login", "logout", ... for a history line. */
 const char *xs__scn_action_name(const scn_rt *rt, const xs_hop *o);
 
@@ -175,7 +180,7 @@ int xs__scn_output_matches(xs_scn_expect_mode mode, const char *want, const char
 /* scenario_eval.c */
 /* 1 holds, 0 does not; why (may be NULL) says what was seen. */
 int xs__scn_cond_eval(scn_rt *rt, const xs_scn_cond *c, char *why, size_t len);
-void xs__scn_check(scn_rt *rt, const xs_scn_stmt *st);
+void xs__scn_run_check(scn_rt *rt, const xs_scn_stmt *st);
 /* Peeks what a site holds for a history key. */
 void xs__scn_peek(void *rt, int site, uint32_t key, xs_hstate *out);
 /* One key's history as report lines. */

@@ -62,6 +62,7 @@ struct scn_wl {
 typedef struct wl_op {
   scn_wl *w;
   uint32_t hop;
+  int64_t hold;            /* login: the authentication session's key, busy until the chain ends; -1 */
   uint8_t action, stage;
   int site;
   int64_t id, user;
@@ -86,6 +87,27 @@ static void drop_live(scn_wl *w, int64_t id) {
       w->live[i] = w->live[--w->nlive];
       return;
     }
+}
+
+static void busy_add(scn_rt *rt, uint32_t key, int d) {
+  if (key >= rt->busycap) {
+    uint32_t nc = rt->busycap ? rt->busycap : 1024;
+    while (nc <= key) nc *= 2;
+    uint16_t *nb = realloc(rt->busy, nc * sizeof *nb);
+    if (!nb) return;
+    memset(nb + rt->busycap, 0, (nc - rt->busycap) * sizeof *nb);
+    rt->busy = nb;
+    rt->busycap = nc;
+  }
+  rt->busy[key] = (uint16_t)(rt->busy[key] + d);
+}
+
+bool xs__scn_busy(const scn_rt *rt, uint32_t key) { return key < rt->busycap && rt->busy[key]; }
+
+static void release(wl_op *o) {
+  if (o->hold < 0) return;
+  busy_add(o->w->rt, (uint32_t)o->hold, -1);
+  o->hold = -1;
 }
 
 static xs_hop_res res_of(int status) {
@@ -121,7 +143,9 @@ static bool submit(wl_op *o, int role, xs_op_kind kind, xs_hop_kind hk, const ch
                                          xs_sim_now(rt->sim));
   if (h < 0) return false;
   o->hop = (uint32_t)h;
+  busy_add(rt, (uint32_t)k, 1);
   if (w->cfg->kind == XS_WL_KEYCLOAK && !rt->keycloak_up[o->site]) {
+    busy_add(rt, (uint32_t)k, -1);
     char why[128];
     snprintf(why, sizeof why, "Keycloak on %s is stopped (connection refused)", xs_sim_site_name(rt->sim, o->site));
     xs_hist_complete(&rt->hist, o->hop, XS_HRES_UNAVAILABLE, XS_ESITEDOWN, why, xs_sim_now(rt->sim));
@@ -140,6 +164,7 @@ static bool submit(wl_op *o, int role, xs_op_kind kind, xs_hop_kind hk, const ch
   op.compute_ud = o;
   int64_t rc = xs_op_submit(rt->sim, &op, op_done, o);
   if (rc < 0) {
+    busy_add(rt, (uint32_t)k, -1);
     char why[160];
     snprintf(why, sizeof why, "Data Grid on %s refused the request: %s", xs_sim_site_name(rt->sim, o->site),
              xs_strerror((int)rc));
@@ -155,6 +180,7 @@ static wl_op *new_op(scn_wl *w, uint8_t action, int site) {
     o->w = w;
     o->action = action;
     o->site = site;
+    o->hold = -1;
   }
   return o;
 }
@@ -166,25 +192,35 @@ static void key_of(char *buf, size_t len, const scn_wl *w, const char *what, int
 /* ------------------------------------------------------------------------ */
 /* Keycloak chains                                                            */
 
-/* The next operation of a chain after stage `o->stage` ended with res. */
+/* The login chain: 0 authentication session put, 1 sessions put, 2
+ * clientSessions put, 3 authentication session removed - also when 1 or 2
+ * failed, as Keycloak drops a failed login's authentication session.  The
+ * authentication session's key counts as busy for the whole chain. */
 static void login_next(wl_op *o, xs_hop_res res) {
   scn_wl *w = o->w;
+  bool ok = res == XS_HRES_OK;
+  int next = o->stage == 0 ? (ok ? 1 : -1) : o->stage == 1 ? (ok ? 2 : 3) : o->stage == 2 ? 3 : -1;
+  if (o->stage == 2 && ok) push(&w->live, &w->nlive, &w->livecap, o->id);
+  if (next == 3 && w->cache[C_AUTH] < 0) next = -1;
+  if (next < 0) {
+    release(o);
+    return;
+  }
+  o->stage = (uint8_t)next;
   char key[64], label[64];
   snprintf(label, sizeof label, "user-%lld", (long long)o->user);
-  if (res != XS_HRES_OK && o->stage < 3) return; /* the login failed */
-  o->stage++;
-  if (o->stage == 1) {
+  bool sent;
+  if (next == 1) {
     key_of(key, sizeof key, w, "s", o->id);
-    submit(o, C_SESSIONS, XS_OP_PUT, XS_HOP_PUT, key, label);
-  } else if (o->stage == 2) {
+    sent = submit(o, C_SESSIONS, XS_OP_PUT, XS_HOP_PUT, key, label);
+  } else if (next == 2) {
     key_of(key, sizeof key, w, "cs", o->id);
-    submit(o, C_CLIENT, XS_OP_PUT, XS_HOP_PUT, key, label);
-  } else if (o->stage == 3) {
-    push(&w->live, &w->nlive, &w->livecap, o->id);
-    if (w->cache[C_AUTH] < 0) return;
+    sent = submit(o, C_CLIENT, XS_OP_PUT, XS_HOP_PUT, key, label);
+  } else {
     key_of(key, sizeof key, w, "auth", o->id);
-    submit(o, C_AUTH, XS_OP_REMOVE, XS_HOP_REMOVE, key, label);
+    sent = submit(o, C_AUTH, XS_OP_REMOVE, XS_HOP_REMOVE, key, label);
   }
+  if (!sent) release(o);
 }
 
 static void chain_next(wl_op *o, xs_hop_res res) {
@@ -217,6 +253,7 @@ static void op_done(xs_sim *sim, void *ud, const xs_op_result *r) {
   scn_rt *rt = o->w->rt;
   xs_hop_res res = res_of(r->status);
   xs_hist_complete(&rt->hist, o->hop, res, r->status, r->error, r->completed_ms);
+  busy_add(rt, rt->hist.ops[o->hop].key, -1);
   if (o->w->cfg->kind == XS_WL_KEYCLOAK) chain_next(o, res);
 }
 
@@ -235,7 +272,10 @@ static void kc_action(scn_wl *w, int action, int site) {
       return;
     }
     key_of(key, sizeof key, w, "auth", o->id);
-    submit(o, C_AUTH, XS_OP_PUT, XS_HOP_PUT, key, label);
+    if (submit(o, C_AUTH, XS_OP_PUT, XS_HOP_PUT, key, label)) {
+      o->hold = o->w->rt->hist.ops[o->hop].key;
+      busy_add(o->w->rt, (uint32_t)o->hold, 1);
+    }
     return;
   case XS_KC_LOGOUT:
   case XS_KC_REFRESH: {
