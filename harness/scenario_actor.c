@@ -317,7 +317,10 @@ static void act_site(scn_rt *rt, const xs_scn_stmt *st) {
   int a = xs__scn_site(rt, &st->a);
   switch (st->kind) {
   case XS_STMT_KEYCLOAK: rt->keycloak_up[a] = st->start; break;
-  case XS_STMT_CRASH: xs_site_crash(rt->sim, a); break;
+  case XS_STMT_CRASH:
+    xs_site_crash(rt->sim, a);
+    xs_hist_crash(&rt->hist, a, xs_sim_now(rt->sim));
+    break;
   case XS_STMT_RESTART: xs_site_restart(rt->sim, a); break;
   case XS_STMT_FENCE: xs__scn_fence(rt, a, xs__scn_site(rt, &st->b), "fence statement"); break;
   case XS_STMT_LB_CHECK:

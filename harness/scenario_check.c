@@ -30,9 +30,11 @@ typedef struct key_scan {
   xs_ms last_ok_invoke;
 } key_scan;
 
-static xs_hop_res seen_from(const xs_hop *o, int site) {
-  /* A local write elsewhere may reach this site only by state transfer. */
-  if (o->local && o->site != site && o->res == XS_HRES_OK) return XS_HRES_ERROR;
+/* An OK local-only write counts as may-or-may-not elsewhere (only state
+ * transfer can copy it) and on its own site once that site crashed. */
+static xs_hop_res seen_from(const xs_history *h, const xs_hop *o, int site, xs_ms t) {
+  if (o->local && o->res == XS_HRES_OK && (o->site != site || xs_hist_crashed(h, site, o->invoked, t)))
+    return XS_HRES_ERROR;
   return (xs_hop_res)o->res;
 }
 
@@ -46,7 +48,7 @@ static int scan(const xs_history *h, const uint32_t *ops, uint32_t n, int site, 
     if (o->invoked > t) break;
     if (o->kind == XS_HOP_INCR) return -1;
     if (o->kind == XS_HOP_GET) continue;
-    xs_hop_res r = seen_from(o, site);
+    xs_hop_res r = seen_from(h, o, site, t);
     if (r == XS_HRES_REFUSED || r == XS_HRES_UNAVAILABLE) continue;
     if (r == XS_HRES_PENDING || o->completed > t) return -1;
     any = true;
@@ -72,7 +74,7 @@ int xs_check_key_ops(const xs_history *h, const uint32_t *ops, uint32_t n, uint3
   for (uint32_t i = 0; i < n; i++) {
     const xs_hop *o = &h->ops[ops[i]];
     if (o->invoked > t) break;
-    xs_hop_res r = seen_from(o, site);
+    xs_hop_res r = seen_from(h, o, site, t);
     if (o->kind == XS_HOP_GET || (r != XS_HRES_OK && r != XS_HRES_ERROR)) continue;
     if (o->completed < ks.last_ok_invoke) continue; /* superseded */
     if (o->kind == XS_HOP_REMOVE) {

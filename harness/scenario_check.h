@@ -14,8 +14,9 @@
  *    acknowledged).  Anything else is a violation.
  * A key with an operation still in flight at t is not judged (unknown), a
  * key with counter increments (login failures) is not a register, and a
- * write made with SKIP_XSITE_BACKUP on another site counts as may-or-may-not
- * (state transfer can copy it).  The checkers take the sites' contents
+ * write made with SKIP_XSITE_BACKUP counts as may-or-may-not on other sites
+ * (state transfer can copy it) and on its own site after that site crashed
+ * (it was never meant to survive one).  The checkers take the sites' contents
  * through a callback, so tests feed them hand-made histories and states.
  */
 #ifndef XS_SCENARIO_CHECK_H

@@ -138,6 +138,19 @@ const char *xs_hist_error(const xs_history *h, const xs_hop *op) {
   return op->err ? h->errors[op->err - 1] : "";
 }
 
+void xs_hist_crash(xs_history *h, int site, xs_ms t) {
+  if (h->ncrashes < XS_HIST_CRASHES_MAX) {
+    h->crashes[h->ncrashes].site = site;
+    h->crashes[h->ncrashes++].t = t;
+  }
+}
+
+bool xs_hist_crashed(const xs_history *h, int site, xs_ms after, xs_ms upto) {
+  for (uint32_t i = 0; i < h->ncrashes; i++)
+    if (h->crashes[i].site == site && h->crashes[i].t > after && h->crashes[i].t <= upto) return true;
+  return false;
+}
+
 int xs_hist_value(char *buf, size_t len, const char *label, uint32_t op) {
   return snprintf(buf, len, "%s#%" PRIu32, label, op);
 }

@@ -23,6 +23,7 @@
 #define XS_HIST_KEYS_MAX (1u << 21)      /* distinct (cache, key) pairs */
 #define XS_HIST_KEY_BYTES_MAX 128        /* one key's text */
 #define XS_HIST_ERRORS_MAX 4096          /* distinct error texts kept */
+#define XS_HIST_CRASHES_MAX 64           /* site crashes remembered */
 
 /* What an operation did to its key. */
 typedef enum xs_hop_kind {
@@ -72,6 +73,8 @@ typedef struct xs_history {
   uint32_t nslots;
   char **errors;        /* distinct error texts */
   uint32_t nerrors;
+  uint32_t ncrashes;    /* site crashes: a local-only write does not survive its site's crash */
+  struct { int site; xs_ms t; } crashes[XS_HIST_CRASHES_MAX];
 } xs_history;
 
 void xs_hist_init(xs_history *h);
@@ -89,6 +92,11 @@ int64_t xs_hist_invoke(xs_history *h, uint32_t key, int site, xs_hop_kind kind, 
 /* Completes it: res and, for failures, the status and error text. */
 void xs_hist_complete(xs_history *h, uint32_t op, xs_hop_res res, int status, const char *err, xs_ms now);
 const char *xs_hist_error(const xs_history *h, const xs_hop *op);
+
+/* Records that `site` crashed at t (its data is gone). */
+void xs_hist_crash(xs_history *h, int site, xs_ms t);
+/* Whether `site` crashed in (after, upto]. */
+bool xs_hist_crashed(const xs_history *h, int site, xs_ms after, xs_ms upto);
 
 /* The value an operation writes: "<label>#<op>". */
 int xs_hist_value(char *buf, size_t len, const char *label, uint32_t op);

@@ -151,6 +151,7 @@ const char *xs__scn_suggest(const scn_word *w, const char *const *kws) {
   int bd = 3;
   for (int i = 0; kws[i]; i++) {
     int d = distance(w->s, w->len, kws[i], (int)strlen(kws[i]));
+    if (w->len >= 3 && strncmp(kws[i], w->s, (size_t)w->len) == 0 && d >= 1) d = 1; /* a prefix: "keycloak" */
     if (d < bd) {
       bd = d;
       best = kws[i];

@@ -174,8 +174,6 @@ void xs__scn_step(scn_rt *rt, const xs_scn_stmt *st);
 void xs__scn_cli_close(scn_rt *rt);
 /* An in-process REST call from an actor (the fencing Lambda). */
 int xs__scn_rest_post(scn_rt *rt, int site, const char *target, int log_line);
-/* Output comparison as the language defines it; 1 when it matches. */
-int xs__scn_output_matches(xs_scn_expect_mode mode, const char *want, const char *got);
 
 /* scenario_eval.c */
 /* 1 holds, 0 does not; why (may be NULL) says what was seen. */

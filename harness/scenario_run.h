@@ -68,6 +68,13 @@ typedef struct xs_scn_run_opts {
 int xs_scn_run(const xs_scenario *s, const xs_scn_run_opts *o, xs_scn_result *res);
 void xs_scn_result_free(xs_scn_result *res);
 
+/* Whether a step's output `got` matches the expected text as `mode` says:
+ * XS_OUT_LIKE ("output:", as the runbook shows it: runs of whitespace are
+ * one space, and two runs of JSON values match when equal as JSON, object
+ * members in any order) or XS_OUT_EXACTLY (every line, each ended by a
+ * newline).  1 when it matches, 0 when not. */
+int xs_scn_output_matches(xs_scn_expect_mode mode, const char *want, const char *got);
+
 /* Whether the failures meet `expect fail NAME...` (or plain `expect fail`). */
 bool xs_scn_expectation_met(const xs_scenario *s, const xs_scn_result *res);
 

@@ -59,7 +59,7 @@ static json_t *json_seq(const char *s) {
   return arr;
 }
 
-int xs__scn_output_matches(xs_scn_expect_mode mode, const char *want, const char *got) {
+int xs_scn_output_matches(xs_scn_expect_mode mode, const char *want, const char *got) {
   if (mode == XS_OUT_EXACTLY) {
     size_t n = strlen(want);
     return strncmp(got, want, n) == 0 && got[n] == '\n' && got[n + 1] == 0;
@@ -121,8 +121,8 @@ static bool judged(const xs_scn_step *s, int rc, const char *got) {
   switch (s->mode) {
   case XS_OUT_ANY: return rc == XS_CLI_OK || rc == XS_CLI_QUIT;
   case XS_OUT_NOTHING: return rc == XS_CLI_OK && got[0] == 0;
-  case XS_OUT_FAILS: return rc == XS_CLI_FAILED && (!s->text || xs__scn_output_matches(XS_OUT_LIKE, s->text, got));
-  default: return rc == XS_CLI_OK && xs__scn_output_matches(s->mode, s->text, got);
+  case XS_OUT_FAILS: return rc == XS_CLI_FAILED && (!s->text || xs_scn_output_matches(XS_OUT_LIKE, s->text, got));
+  default: return rc == XS_CLI_OK && xs_scn_output_matches(s->mode, s->text, got);
   }
 }
 

@@ -110,25 +110,36 @@ static void apply(json_t *root, const xs_topology *base, const xs_scn_override *
   }
 }
 
+/* Loads the preset with overrides [0, n); the loader's message in err. */
+static int load_prefix(const xs_scenario *s, const char *preset, const xs_topology *base, int n, xs_topology *t,
+                       char *err, size_t len) {
+  json_t *root = json_pack("{s:s}", "preset", preset);
+  if (!root) return XS_ENOMEM;
+  for (int i = 0; i < n; i++) apply(root, base, &s->overrides[i]);
+  char *text = json_dumps(root, JSON_COMPACT);
+  int rc = text ? xs_topology_parse(text, strlen(text), "set", t, err, len) : XS_ENOMEM;
+  free(text);
+  json_decref(root);
+  return rc;
+}
+
+/* All the `set` lines together; when the result is not valid, the first
+ * line after which it stops being valid is the one reported (lines may
+ * pass through an invalid state, as strategy ASYNC before failure-policy
+ * WARN, as long as the end is valid). */
 static int with_overrides(scn_rt *rt, const char *preset, xs_topology *t) {
   const xs_scenario *s = rt->scn;
   xs_topology base;
   xs_topology_preset(preset, &base);
-  json_t *root = json_pack("{s:s}", "preset", preset);
-  int rc = root ? 0 : XS_ENOMEM;
-  for (int i = 0; i < s->noverrides && !rc; i++) {
-    apply(root, &base, &s->overrides[i]);
-    char *text = json_dumps(root, JSON_COMPACT);
-    char err[XS_MSG_BYTES_MAX] = "";
-    rc = text ? xs_topology_parse(text, strlen(text), "set", t, err, sizeof err) : XS_ENOMEM;
-    if (rc) {
-      const char *msg = strncmp(err, "set: ", 5) == 0 ? err + 5 : err;
-      xs__scn_failure(rt, XS_SCN_FAIL_SETUP, s->overrides[i].line, s->overrides[i].value.col, NULL,
-                      "%s: %s", s->overrides[i].src, msg);
-    }
-    free(text);
-  }
-  json_decref(root);
+  char err[XS_MSG_BYTES_MAX] = "";
+  int rc = load_prefix(s, preset, &base, s->noverrides, t, err, sizeof err);
+  if (!rc) return 0;
+  int i = 1;
+  while (i < s->noverrides && !load_prefix(s, preset, &base, i, t, err, sizeof err)) i++;
+  if (i == s->noverrides) load_prefix(s, preset, &base, i, t, err, sizeof err);
+  const xs_scn_override *o = &s->overrides[i - 1];
+  const char *msg = strncmp(err, "set: ", 5) == 0 ? err + 5 : err;
+  xs__scn_failure(rt, XS_SCN_FAIL_SETUP, o->line, o->value.col, NULL, "%s: %s", o->src, msg);
   return rc;
 }
 
