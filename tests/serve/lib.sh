@@ -32,6 +32,10 @@ ok() { PASSED=$((PASSED + 1)); }
 # start_server ARGS...: runs `xsim serve ARGS` and waits (at most 20 s) for
 # its banner; fills PORT[site] (single port) and RESP_PORT[site].
 start_server() {
+  # Fresh files first: the child truncates them only once it runs, and an
+  # earlier server's banner must not be read as this one's.
+  rm -f "$TMP/server.out" "$TMP/server.err"
+  : >"$TMP/server.out"
   "$XSIM" serve "$@" >"$TMP/server.out" 2>"$TMP/server.err" &
   SERVER_PID=$!
   local i
