@@ -278,11 +278,24 @@ static void set_reading(xs__conn *c, bool want) {
 
 /* Runs what a connection can do now: its next requests, its writes, its
  * reading state, its end. */
+/* Takes requests and writes answers until the kernel's buffer is full or
+ * nothing moves: a write that brings HTTP's unsent answers back under the
+ * pause makes the next pipelined request due, and nothing else would wake
+ * the connection for it.  Returns whether any bytes left. */
+static bool service_and_flush(xs__conn *c) {
+  bool moved = false;
+  for (;;) {
+    if (c->proto == XS__PROTO_HTTP) xs__shttp_service(c);
+    bool m = conn_flush(c);
+    moved = moved || m;
+    if (!m || c->closed || c->writing || c->proto != XS__PROTO_HTTP) return moved;
+  }
+}
+
 static void conn_service(xs__conn *c) {
   if (c->closed || c->lingering) return;
   bool want_read = !c->eof && !c->closing, waiting = false, done = false;
-  if (c->proto == XS__PROTO_HTTP) xs__shttp_service(c);
-  bool moved = conn_flush(c);
+  bool moved = service_and_flush(c);
   if (c->closed) return;
   if (c->proto == XS__PROTO_HTTP) {
     want_read = want_read && xs__shttp_want_read(c);
