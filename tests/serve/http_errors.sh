@@ -151,6 +151,14 @@ out=$(raw 'GET /rest/v2/container/health/status HTTP/1.1\r\nHost: x\r\n\r\nGET /
 [ "$out" = "HTTP/1.1 200 OK|content-type: text/plain|content-length: 7|connection: keep-alive||HEALTHYHTTP/1.1 404 Not Found|content-length: 0|connection: keep-alive||HTTP/1.1 200 OK|content-length: 0|connection: close||" ] ||
   fail "pipelining: '$out'"
 ok
+# Answers larger than the output pause, pipelined: each next request is
+# taken once the previous answer has been written.
+head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' L >"$TMP/large"
+expect PUT site-a /rest/v2/caches/sessions/large 204 "" --data-binary @"$TMP/large"
+G='GET /rest/v2/caches/sessions/large HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ZGV2ZWxvcGVyOnN0cm9uZy1wYXNzd29yZA==\r\n'
+out=$(raw "$G\r\n$G\r\n${G}Connection: close\r\n\r\n" | grep -a -o 'HTTP/1.1 200 OK' | wc -l)
+[ "$out" = 3 ] || fail "three pipelined 2 MB answers: $out"
+ok
 # HTTP/1.0 closes after its answer; a request cut short is owed nothing.
 out=$(raw 'GET /rest/v2/container/health/status HTTP/1.0\r\n\r\n' | head -1)
 [ "$out" = "HTTP/1.1 200 OK" ] || fail "HTTP/1.0: '$out'"

@@ -7,11 +7,12 @@ On loopback, with a fixed count and a time bound:
     SET, GET and INCR their own keys for several rounds, checking every
     reply, on respCache of `--preset resp-xsite` (every write is backed up
     SYNC to site-b, through the manual clock);
-  * meanwhile abusive clients: slow (a command dribbled a byte at a time,
-    a connection that never says anything), garbage (random bytes on the
-    single port and on the RESP port), half-closed (a command then
-    SHUT_WR: the reply still comes, then the close), and clients that
-    pipeline thousands of reads of a 64 kB value and never read;
+  * meanwhile abusive clients: slow (a RESP command or an HTTP request
+    dribbled a byte at a time, a connection that never says anything),
+    garbage (random bytes on the single port and on the RESP port),
+    half-closed (a command then SHUT_WR: the reply still comes, then the
+    close), and clients that pipeline thousands of reads of a 64 kB value
+    (RESP) or hundreds of GETs of a 1 MB entry (HTTP) and never read;
   * every abusive connection must end (by the server's stall rule, a
     protocol error or its own EOF) and every normal client must get every
     answer right; site-b must hold the same values; the server must still
@@ -37,6 +38,7 @@ XSIM = os.environ["XSIM"]
 TARGET_CONNECTIONS = 1000
 ROUNDS = 5
 SLOW, GARBAGE, HALF_CLOSED, NON_READERS, SILENT = 20, 20, 20, 10, 10
+SLOW_HTTP, HTTP_NON_READERS = 10, 5
 STALL_MS = 1000          # the server's --stall-timeout-ms for this test
 TIME_LIMIT_S = 150       # the whole test, even under ASan
 PASSED = 0
@@ -223,6 +225,56 @@ async def slow_client(port, auth):
     return None
 
 
+async def slow_http_client(port):
+    """An HTTP request dribbled a byte at a time (slowloris)."""
+    r, w = await connect(port, auth=False)
+    req = b"GET /rest/v2/container/health/status HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"s" * 200
+    t0 = time.time()
+    for b in req:
+        try:
+            w.write(bytes([b]))
+            await w.drain()
+        except ConnectionError:
+            break
+        if r.at_eof() or time.time() - t0 > CLOSE_WITHIN_S:
+            break
+        await asyncio.sleep(0.3)
+    closed = await closed_by_server(r, CLOSE_WITHIN_S)
+    w.close()
+    return None if closed else "a slow HTTP client was never cut off"
+
+
+async def http_non_reader(port, i):
+    """Pipelines hundreds of GETs of a 1 MB entry and never reads."""
+    r, w = await connect(port, auth=False)
+    auth = b"Authorization: Basic ZGV2ZWxvcGVyOnN0cm9uZy1wYXNzd29yZA==\r\n"
+    body = b"m" * (1 << 20)
+    w.write(b"PUT /rest/v2/caches/respCache/big-http-%d HTTP/1.1\r\nHost: x\r\n" % i + auth +
+            b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    head = await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 30)
+    if not head.startswith(b"HTTP/1.1 204"):
+        return "http non-reader %d: PUT answered %r" % (i, head)
+    get = b"GET /rest/v2/caches/respCache/big-http-%d HTTP/1.1\r\nHost: x\r\n" % i + auth + b"\r\n"
+    try:
+        w.write(get * 300)
+    except ConnectionError:
+        pass
+    await asyncio.sleep(STALL_MS / 1000 * 3)
+    received = 0
+    try:
+        while True:
+            chunk = await asyncio.wait_for(r.read(1 << 20), CLOSE_WITHIN_S)
+            if not chunk:
+                break
+            received += len(chunk)
+    except asyncio.TimeoutError:
+        return "http non-reader %d was never cut off" % i
+    except ConnectionError:
+        pass
+    w.close()
+    return None if received < 300 * len(body) else "http non-reader %d got every answer" % i
+
+
 async def silent_client(port):
     r, w = await connect(port, auth=False)
     closed = await closed_by_server(r, CLOSE_WITHIN_S)
@@ -330,7 +382,9 @@ async def load_phase(n):
                    [silent_client(single) for _ in range(SILENT)] +
                    [garbage_client(single if i % 4 < 2 else resp, i) for i in range(GARBAGE)] +
                    [half_closed_client(resp, i) for i in range(HALF_CLOSED)] +
-                   [non_reader(resp, i) for i in range(NON_READERS)])
+                   [non_reader(resp, i) for i in range(NON_READERS)] +
+                   [slow_http_client(single) for _ in range(SLOW_HTTP)] +
+                   [http_non_reader(single, i) for i in range(HTTP_NON_READERS)])
         abusive = [asyncio.create_task(a) for a in abusive]
         await asyncio.sleep(0.2)
         start.set()
@@ -357,7 +411,7 @@ async def load_phase(n):
         if srv.proc.poll() is None:
             log = srv.stop()
             m = re.search(r"(\d+) connections \((\d+) refused, (\d+) stalled\)", log)
-            if not m or int(m.group(3)) < SLOW + SILENT + NON_READERS:
+            if not m or int(m.group(3)) < SLOW + SILENT + NON_READERS + SLOW_HTTP + HTTP_NON_READERS:
                 fail("the stall rule closed too few connections: %s" % log)
             ok()
         srv.kill()
