@@ -250,7 +250,12 @@ static void print_failure(const xs_run *r, const xs_run_job *j, bool full) {
   for (int i = 0; i < s->nfailures; i++) {
     const xs_scn_failure *f = &s->failures[i];
     printf("  check %s failed at %s:%d:%d\n    %s\n", f->check, path, f->line, f->col, f->summary);
-    if (full && f->detail) fputs(f->detail, stdout);
+    for (const char *d = full ? f->detail : NULL; d && *d;) { /* indented under its check */
+      const char *nl = strchr(d, '\n');
+      int n = nl ? (int)(nl - d) : (int)strlen(d);
+      printf("  %.*s\n", n, d);
+      d = nl ? nl + 1 : NULL;
+    }
   }
   if (s->failures_total > s->nfailures) printf("  ... %d more failures\n", s->failures_total - s->nfailures);
   if (s->determinism_checked && !s->deterministic) printf("  the second run gave another event-log hash\n");
