@@ -5,8 +5,9 @@
 # backups, missing and wrong credentials (401 with one WWW-Authenticate per
 # mechanism), the application role (403), malformed JSON, the parser's
 # limits (413, 414, 431, 400) and more; then authentication that works
-# (Basic, Digest MD5 with curl, Digest SHA-256 computed in Python), the
-# anonymous health check, keep-alive with pipelining, Expect: 100-continue.
+# (Basic, Digest MD5 with curl, Digest SHA-256 computed in Python, Python's
+# requests), the anonymous health check, keep-alive with pipelining,
+# Expect: 100-continue.
 # The server runs the real clock, so POST /sim/v1/clock is refused with 409.
 #
 # usage: XSIM=build/harness/xsim [PYTHON=/usr/bin/python3] http_errors.sh
@@ -105,6 +106,22 @@ PY
 )
 [ "$out" = "200 {\"version\":\"Infinispan 'N/A' 16.0.13.Final\",\"cache-manager-name\":\"default\"}" ] ||
   fail "Digest SHA-256: '$out'"
+ok
+# Python's requests: it merges the three challenges into one header and
+# still answers Digest (the nonce is the same in both Digest challenges).
+out=$(timeout 20 "$PYTHON" - "$A" <<'PY'
+import sys
+import requests
+from requests.auth import HTTPDigestAuth
+u = "http://127.0.0.1:%s/rest/v2/caches/sessions/here" % sys.argv[1]
+s = requests.Session()
+r1 = s.get(u, auth=HTTPDigestAuth("app", "app-pass"), timeout=20)
+r2 = s.get(u, auth=HTTPDigestAuth("app", "wrong"), timeout=20)
+r3 = s.get(u, auth=("developer", "strong-password"), timeout=20)
+print(r1.status_code, r1.text, r1.request.headers["Authorization"].split()[0], r2.status_code, r3.status_code, r3.text)
+PY
+)
+[ "$out" = "200 v Digest 401 200 v" ] || fail "python requests: '$out'"
 ok
 # Anonymous: the health status only.
 call GET site-a /rest/v2/container/health/status
