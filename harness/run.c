@@ -38,7 +38,8 @@ static int usage(FILE *f) {
              "  --json FILE        write a JSON summary\n"
              "  --check-determinism  run each job twice and compare the event-log hashes\n"
              "  -v, --verbose      print every failure in full, and the measurements\n"
-             "  --no-replay        do not replay failed runs to find what broke each key\n");
+             "  --no-replay        do not replay failed runs to find what broke each key\n"
+             "  --trace            print each run's timeline (statements, actors, faults) as it happens\n");
   return 2;
 }
 
@@ -122,6 +123,7 @@ static int parse_opts(int argc, char **argv, xs_run_opts *o) {
     if (strcmp(a, "--check-determinism") == 0) o->determinism = true;
     else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) o->verbose = true;
     else if (strcmp(a, "--no-replay") == 0) o->no_replay = true;
+    else if (strcmp(a, "--trace") == 0) o->trace = true;
     else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return usage(stdout), 1;
     else if (a[0] == '-' && a[1]) return fprintf(stderr, "xsim run: unknown option '%s'\n", a), usage(stderr), -1;
     else if (o->npaths < XS_RUN_FILES_MAX) o->paths[o->npaths++] = a;
@@ -236,11 +238,13 @@ static void run_job(xs_run *r, xs_run_job *j) {
     return;
   }
   xs_scn_run_opts o = {.path = f->path, .dir = f->dir, .seed_given = j->seed_given, .seed = j->seed,
-                       .no_replay = r->o.no_replay};
+                       .no_replay = r->o.no_replay, .trace = r->o.trace ? stdout : NULL};
+  if (r->o.trace) printf("--- %s%s\n", f->path, j->seed_given ? "" : " (its own seed)");
   xs_scn_run(f->scn, &o, res);
   if (!r->o.determinism) return;
   xs_scn_result again;
   o.no_replay = true;
+  o.trace = NULL;
   xs_scn_run(f->scn, &o, &again);
   res->determinism_checked = true;
   res->deterministic = again.evhash == res->evhash && again.hist_digest == res->hist_digest &&
@@ -363,7 +367,7 @@ int xs_run_main(int argc, char **argv, const char *prog) {
   }
   double t0 = wall();
   xs_run_started(&r);
-  if (r.o.workers > 1 && r.njobs > 1) {
+  if (r.o.workers > 1 && r.njobs > 1 && !r.o.trace) { /* traces would interleave: --trace runs here */
     rc = run_forked(&r);
   } else {
     for (int k = 0; k < r.njobs; k++) run_job(&r, &r.jobs[k]), r.jobs[k].done = true, xs_run_progress(&r, k);

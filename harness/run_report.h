@@ -21,7 +21,7 @@ typedef struct xs_run_opts {
   int workers;
   int shard_i, shard_n;
   const char *junit, *json;
-  bool determinism, verbose, no_replay;
+  bool determinism, verbose, no_replay, trace;
 } xs_run_opts;
 
 typedef struct xs_run_file {

@@ -87,6 +87,12 @@ int xs__scn_log(scn_rt *rt, int line, bool top, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(l->text, sizeof l->text, fmt, ap);
   va_end(ap);
+  if (rt->opts->trace && !rt->replay) {
+    char t[32];
+    xs__scn_time(l->t0, t, sizeof t);
+    if (line) fprintf(rt->opts->trace, "%12s  %4d  %s\n", t, line, l->text);
+    else fprintf(rt->opts->trace, "%12s        %s\n", t, l->text);
+  }
   return rt->nlog++;
 }
 

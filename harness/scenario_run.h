@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "scenario.h"
 
@@ -60,6 +61,7 @@ typedef struct xs_scn_run_opts {
   bool seed_given;         /* use `seed` instead of the file's */
   uint64_t seed;
   bool no_replay;          /* do not replay a failed run to find what broke each key */
+  FILE *trace;             /* when set, every timeline entry is printed here as it happens */
 } xs_scn_run_opts;
 
 /* Runs the scenario; fills *res (free with xs_scn_result_free).  Returns 0,

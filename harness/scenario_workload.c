@@ -131,6 +131,12 @@ static xs_compute_action incr(void *ud, const uint8_t *old, uint32_t old_len, ui
 
 static void op_done(xs_sim *sim, void *ud, const xs_op_result *r);
 
+static bool backs_up(const scn_rt *rt, int site, int cache) {
+  for (int s = 0; s < rt->nsites; s++)
+    if (s != site && xs_admin_backup_index(rt->sim, site, cache, s) >= 0) return true;
+  return false;
+}
+
 /* Records and submits one operation; false when it could not start (the
  * history then says UNAVAILABLE and the chain stops). */
 static bool submit(wl_op *o, int role, xs_op_kind kind, xs_hop_kind hk, const char *key, const char *label) {
@@ -138,7 +144,10 @@ static bool submit(wl_op *o, int role, xs_op_kind kind, xs_hop_kind hk, const ch
   scn_rt *rt = w->rt;
   int cache = w->cache[role];
   int64_t k = xs_hist_key(&rt->hist, cache, key, strlen(key));
-  bool local = role == C_AUTH && w->cfg->kind == XS_WL_KEYCLOAK;
+  bool skip = role == C_AUTH && w->cfg->kind == XS_WL_KEYCLOAK;
+  /* Local to its site: written with SKIP_XSITE_BACKUP, or into a cache
+   * that backs up to no other site (respCache in keycloak-ha). */
+  bool local = skip || !backs_up(rt, o->site, cache);
   int64_t h = k < 0 ? k : xs_hist_invoke(&rt->hist, (uint32_t)k, o->site, hk, local, o->action, (uint16_t)w->id,
                                          xs_sim_now(rt->sim));
   if (h < 0) return false;
@@ -159,7 +168,7 @@ static bool submit(wl_op *o, int role, xs_op_kind kind, xs_hop_kind hk, const ch
   op.key_len = (uint32_t)strlen(key);
   op.value = (const uint8_t *)value;
   op.value_len = (uint32_t)strlen(value);
-  op.flags = local ? XS_FLAG_SKIP_XSITE_BACKUP : 0;
+  op.flags = skip ? XS_FLAG_SKIP_XSITE_BACKUP : 0;
   op.compute = kind == XS_OP_COMPUTE ? incr : NULL;
   op.compute_ud = o;
   int64_t rc = xs_op_submit(rt->sim, &op, op_done, o);
