@@ -327,6 +327,13 @@ static int run_forked(xs_run *r) {
       }
   }
   for (int w = 0; w < nw; w++) waitpid(pids[w], NULL, 0), xs_buf_free(&acc[w]);
+  /* A job whose result never came: its worker died (a crash is a bug to
+   * report, not a verdict to lose). */
+  for (int k = 0; k < r->njobs; k++)
+    if (!r->jobs[k].done) {
+      xs_run_lost(&r->files[r->jobs[k].file], &r->jobs[k]);
+      xs_run_progress(r, k);
+    }
   return 0;
 }
 

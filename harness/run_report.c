@@ -21,12 +21,32 @@ const char *xs_run_verdict(const xs_scn_result *r) {
   return r->expect_fail ? "FAIL (expected to fail)" : "FAIL";
 }
 
-void xs_run_parse_error(const xs_run_file *f, xs_scn_result *res) {
-  memset(res, 0, sizeof *res);
-  const char *b = strrchr(f->path, '/');
-  b = b ? b + 1 : f->path;
+/* The scenario's name from its file when the file gave none. */
+static void name_from_path(const char *path, xs_scn_result *res) {
+  const char *b = strrchr(path, '/');
+  b = b ? b + 1 : path;
   size_t n = strlen(b);
   snprintf(res->name, sizeof res->name, "%.*s", (int)(n > 5 ? n - 5 : n), b);
+}
+
+void xs_run_lost(const xs_run_file *f, xs_run_job *j) {
+  xs_scn_result *res = &j->res;
+  memset(res, 0, sizeof *res);
+  if (f->scn && f->scn->name[0]) snprintf(res->name, sizeof res->name, "%s", f->scn->name);
+  else name_from_path(f->path, res);
+  snprintf(res->expect, sizeof res->expect, "pass");
+  res->seed = j->seed;
+  res->error = res->failed = true;
+  res->nfailures = res->failures_total = 1;
+  snprintf(res->failures[0].check, sizeof res->failures[0].check, "crash");
+  snprintf(res->failures[0].summary, sizeof res->failures[0].summary,
+           "the worker process died before reporting this job; run it alone (-j 1) to see why");
+  j->done = true;
+}
+
+void xs_run_parse_error(const xs_run_file *f, xs_scn_result *res) {
+  memset(res, 0, sizeof *res);
+  name_from_path(f->path, res);
   snprintf(res->expect, sizeof res->expect, "pass");
   res->error = res->failed = true;
   res->nfailures = res->failures_total = 1;

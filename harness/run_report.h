@@ -53,6 +53,9 @@ typedef struct xs_run {
 /* A file that did not parse, as a result (error, check "parse"). */
 void xs_run_parse_error(const xs_run_file *f, xs_scn_result *res);
 
+/* A job whose worker died before reporting it (error, check "crash"). */
+void xs_run_lost(const xs_run_file *f, xs_run_job *j);
+
 /* "pass", "pass (failed as expected)", "FAIL", "ERROR", ... */
 const char *xs_run_verdict(const xs_scn_result *res);
 
