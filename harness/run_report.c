@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NAME_COL_MAX 40 /* widest scenario name in the table */
@@ -195,9 +196,7 @@ static void junit_case(FILE *f, const xs_run *r, const xs_run_job *j) {
   xml_text(f, s->name);
   fputs("\" name=\"", f);
   xml_text(f, s->name);
-  fprintf(f, " seed %" PRIu64 "\" file=\"", s->seed);
-  xml_text(f, r->files[j->file].path);
-  fprintf(f, "\" time=\"%.3f\"", s->wall_s);
+  fprintf(f, " seed %" PRIu64 "\" time=\"%.3f\"", s->seed, s->wall_s); /* the attributes of junit-10.xsd */
   if (s->met) {
     fputs("/>\n", f);
     return;
@@ -219,6 +218,11 @@ static void junit_case(FILE *f, const xs_run *r, const xs_run_job *j) {
           s->seed, tag);
 }
 
+/* The layout of the common JUnit schema (Ant's JUnitReport, as published
+ * by Windy Road): testsuites with no attributes, a testsuite with package,
+ * id, timestamp and hostname, its properties first and system-out and
+ * system-err last; consumers that take Jenkins' or Surefire's variants read
+ * it too. */
 int xs_run_junit(const xs_run *r, const char *path) {
   FILE *f = fopen(path, "w");
   if (!f) return fprintf(stderr, "xsim run: cannot write %s\n", path), -1;
@@ -227,13 +231,18 @@ int xs_run_junit(const xs_run *r, const char *path) {
     fails += !r->jobs[k].res.met && !r->jobs[k].res.error;
     errors += r->jobs[k].res.error;
   }
-  fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
-  fprintf(f, "<testsuites name=\"xsim run\" tests=\"%d\" failures=\"%d\" errors=\"%d\" time=\"%.3f\">\n", r->njobs,
-          fails, errors, r->wall_s);
-  fprintf(f, "  <testsuite name=\"scenarios\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" time=\"%.3f\">\n",
-          r->njobs, fails, errors, r->wall_s);
+  char stamp[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+  fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n", f);
+  fprintf(f, "  <testsuite package=\"xsim\" id=\"0\" name=\"scenarios\" timestamp=\"%s\" hostname=\"localhost\" "
+             "tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" time=\"%.3f\">\n    <properties>\n",
+          stamp, r->njobs, fails, errors, r->wall_s);
+  fprintf(f, "      <property name=\"workers\" value=\"%d\"/>\n    </properties>\n", r->o.workers);
   for (int k = 0; k < r->njobs; k++) junit_case(f, r, &r->jobs[k]);
-  fputs("  </testsuite>\n</testsuites>\n", f);
+  fputs("    <system-out></system-out>\n    <system-err></system-err>\n  </testsuite>\n</testsuites>\n", f);
   return fclose(f) ? -1 : 0;
 }
 

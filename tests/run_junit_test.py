@@ -30,8 +30,12 @@ def main():
         assert len(suites) == 1
         suite = suites[0]
         cases = suite.findall("testcase")
-        assert len(cases) == len(files) == int(suite.get("tests")) == int(root.get("tests")), \
-            (len(cases), len(files), suite.get("tests"))
+        assert len(cases) == len(files) == int(suite.get("tests")), (len(cases), len(files), suite.get("tests"))
+        # The common schema's required parts (Ant JUnitReport layout).
+        for attr in ("package", "id", "timestamp", "hostname", "errors", "failures", "time"):
+            assert suite.get(attr) is not None, attr
+        kids = [c.tag for c in suite]
+        assert kids[0] == "properties" and kids[-2:] == ["system-out", "system-err"], kids
         assert suite.get("failures") == "0" and suite.get("errors") == "0"
         assert not suite.findall("testcase/failure") and not suite.findall("testcase/error")
         for c in cases:
