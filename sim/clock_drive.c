@@ -73,10 +73,12 @@ void xs__clock_update_waiting(xs__conn *c, bool waiting) {
 /* Steps until a connection has something to do, the turn's budget is
  * spent, or the next event lies past what the waiting requests may drive
  * to (then they are stalled until the clock is moved by hand or another
- * request starts waiting). */
+ * request starts waiting).  Replies of connections that went on with their
+ * next pipelined command do not stop it (xs__srv_mark_output), up to
+ * XS__SETTLE_DEFERRED_MAX of them. */
 static bool drive_manual(xs_server *s) {
   if (!s->waiting || s->drive_stalled) return false;
-  while (!s->dirty) {
+  while (!s->dirty && s->deferred < XS__SETTLE_DEFERRED_MAX) {
     if (s->drive_budget <= 0) return true;
     xs_ms next = xs_sim_next_time(s->sim);
     if (next == XS_TIME_NEVER || next > s->drive_until) {

@@ -48,15 +48,35 @@ void xs__srv_mark_dirty(xs__conn *c) {
   c->srv->dirty = c;
 }
 
+void xs__srv_mark_output(xs__conn *c) {
+  if (c->closed) return;
+  c->srv->deferred++;
+  if (c->queued) return;
+  c->queued = true;
+  c->onext = c->srv->outq;
+  c->srv->outq = c;
+}
+
+/* Off the dirty and the deferred output lists (the connection closes). */
 static void unmark_dirty(xs__conn *c) {
-  if (!c->dirty) return;
-  for (xs__conn **p = &c->srv->dirty; *p; p = &(*p)->dnext) {
-    if (*p == c) {
-      *p = c->dnext;
-      break;
+  if (c->dirty) {
+    for (xs__conn **p = &c->srv->dirty; *p; p = &(*p)->dnext) {
+      if (*p == c) {
+        *p = c->dnext;
+        break;
+      }
     }
+    c->dirty = false;
   }
-  c->dirty = false;
+  if (c->queued) {
+    for (xs__conn **p = &c->srv->outq; *p; p = &(*p)->onext) {
+      if (*p == c) {
+        *p = c->onext;
+        break;
+      }
+    }
+    c->queued = false;
+  }
 }
 
 static void conn_unlink(xs__conn *c) {
@@ -309,7 +329,10 @@ static void conn_service(xs__conn *c) {
     done = c->closing && !waiting;
   }
   xs__clock_update_waiting(c, waiting);
-  if (moved) xs__clock_progress(c);
+  /* Replies deferred by xs__srv_mark_output were counted as progress when
+   * they were made, at their own virtual time. */
+  if (moved && !c->progress_noted) xs__clock_progress(c);
+  c->progress_noted = false;
   set_reading(c, want_read);
   size_t pending;
   out_peek(c, &pending);
@@ -325,10 +348,24 @@ static void drain_dirty(xs_server *s) {
   }
 }
 
+/* Writes the deferred replies (xs__srv_mark_output). */
+static void drain_output(xs_server *s) {
+  xs__conn *c;
+  while ((c = s->outq)) {
+    s->outq = c->onext;
+    c->queued = false;
+    conn_service(c);
+  }
+  s->deferred = 0;
+}
+
 static void on_kick(uv_timer_t *t) { xs__srv_settle(t->data); }
 
 /* The end of a turn: service every dirty connection, move the clock as the
- * mode says, repeat while that produced work; then set the clock timer. */
+ * mode says, repeat while that produced work; write the deferred replies
+ * when the clock stops, and in any case before yielding to I/O (after
+ * SETTLE_ROUNDS_MAX rounds, the event budget, or XS__SETTLE_DEFERRED_MAX
+ * deferred replies); then set the clock timer. */
 void xs__srv_settle(xs_server *s) {
   if (s->in_settle || s->stopping) return;
   s->in_settle = true;
@@ -338,13 +375,18 @@ void xs__srv_settle(xs_server *s) {
   for (;;) {
     drain_dirty(s);
     if (s->stopping) break;
-    if (round++ >= SETTLE_ROUNDS_MAX || s->drive_budget <= 0) {
+    if (round++ >= SETTLE_ROUNDS_MAX || s->drive_budget <= 0 || s->deferred >= XS__SETTLE_DEFERRED_MAX) {
       uv_timer_start(&s->kick_timer, on_kick, 0, 0); /* more next turn, after I/O */
       break;
     }
-    if (!xs__clock_drive(s)) break;
+    if (xs__clock_drive(s)) continue;
+    if (!s->outq) break;
+    drain_output(s); /* which may make connections dirty: round again */
   }
-  if (!s->stopping) xs__clock_arm(s);
+  if (!s->stopping) {
+    drain_output(s);
+    xs__clock_arm(s);
+  }
   s->in_settle = false;
 }
 

@@ -30,6 +30,13 @@
 #include "rest.h"
 #include "server.h"
 
+/* Deferred replies (xs__srv_mark_output) after which the clock stops
+ * stepping, they are written and the loop polls the sockets again: bounds
+ * what is held back, and for how long.  Above what a turn usually makes
+ * (50 clients pipelining 16 commands: 800), so that a pipeline's replies
+ * leave in one write. */
+#define XS__SETTLE_DEFERRED_MAX 4096
+
 typedef enum { XS__PROTO_DETECT = 0, XS__PROTO_HTTP, XS__PROTO_RESP } xs__proto;
 
 typedef struct xs__listener {
@@ -53,6 +60,9 @@ struct xs__conn {
   xs__conn *prev, *next;      /* every open connection */
   xs__conn *dnext;            /* the dirty list */
   bool dirty;
+  xs__conn *onext;            /* the deferred output list */
+  bool queued;                /* ... it is on it */
+  bool progress_noted;        /* replies since the last flush already extended the drive span */
   bool reading;               /* uv_read_start is on */
   bool eof;                   /* the peer finished sending */
   bool closing;               /* close once the output is written */
@@ -96,6 +106,8 @@ struct xs_server {
   xs__conn *conns;            /* open connections */
   int nconns;
   xs__conn *dirty;            /* connections to service (LIFO is fine: order is per connection) */
+  xs__conn *outq;             /* connections with deferred replies (xs__srv_mark_output) */
+  int deferred;               /* ... how many replies since the last flush */
   xs__conn *waiting;          /* connections waiting for the simulation */
   uv_check_t check;           /* settles after each turn's I/O */
   uv_timer_t clock_timer;     /* real clock: the next event's wall time */
@@ -114,7 +126,16 @@ struct xs_server {
 };
 
 /* server.c */
+/* The connection needs servicing before it can go on (input to take, a
+ * write to complete, a reply to send, its end): the manual clock stops
+ * stepping for it. */
 void xs__srv_mark_dirty(xs__conn *c);
+/* A reply was queued and the connection has already gone on with its next
+ * pipelined command, so nothing needs doing before that one completes: the
+ * reply is written with the ones after it when the clock stops stepping
+ * (at the latest at the end of the turn), so that a pipeline's replies
+ * leave in a few writes instead of one each. */
+void xs__srv_mark_output(xs__conn *c);
 void xs__srv_close_conn(xs__conn *c);
 void xs__srv_settle(struct xs_server *s);
 uint64_t xs__srv_wall_ms(const struct xs_server *s);

@@ -23,10 +23,20 @@ static int check_credentials(void *ud, const char *user, size_t ulen, const char
 }
 
 /* Replies appeared from inside the simulation: service the connection at
- * the end of the turn. */
+ * the end of the turn.  When the session has already started its next
+ * pipelined command (busy again), the connection needs nothing before that
+ * command completes: the reply waits to be flushed with the ones after it.
+ * The request that began waiting gets its drive span from now, as it did
+ * when each reply was written at once. */
 static void on_ready(void *ud, xs_resp_session *rs) {
-  (void)rs;
-  xs__srv_mark_dirty(ud);
+  xs__conn *c = ud;
+  if (xs_resp_session_busy(rs) && !xs_resp_session_closing(rs)) {
+    xs__clock_progress(c);
+    c->progress_noted = true;
+    xs__srv_mark_output(c);
+  } else {
+    xs__srv_mark_dirty(c);
+  }
 }
 
 int xs__sresp_init(xs__conn *c) {
