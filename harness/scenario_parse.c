@@ -42,12 +42,15 @@ static xs_scn_stmt *new_stmt(scn_parser *p, xs_scn_stmt **v, int *n, int line) {
     xs__scn_fail(p, XS_ELIMIT, line, 0, "more than XS_SCN_STMTS_MAX (%d) statements", XS_SCN_STMTS_MAX);
     return NULL;
   }
-  xs_scn_stmt *nv = realloc(*v, (size_t)(*n + 1) * sizeof **v);
-  if (!nv) {
-    xs__scn_fail(p, XS_ENOMEM, line, 0, "out of memory");
-    return NULL;
+  xs_scn_stmt *nv = *v;
+  if ((*n & (*n - 1)) == 0) { /* n is 0 or a power of two: the array is full, double it */
+    nv = realloc(*v, (size_t)(*n ? *n * 2 : 1) * sizeof **v);
+    if (!nv) {
+      xs__scn_fail(p, XS_ENOMEM, line, 0, "out of memory");
+      return NULL;
+    }
+    *v = nv;
   }
-  *v = nv;
   memset(&nv[*n], 0, sizeof nv[*n]);
   p->scn->total_stmts++;
   return &nv[(*n)++];
