@@ -151,6 +151,7 @@ typedef struct xs_scn_workload {
   bool via_lb;                  /* clients go through the load balancer */
   xs_scn_ref site;              /* ... or straight to this site */
   xs_scn_ref cache;             /* kv: the cache */
+  xs_scn_ref keyspace;          /* kv: keys are "<keyspace>-k<n>", shared by every workload naming it; "": "w<id>-k<n>" */
   int64_t population;           /* keycloak: users; kv: keys */
   bool rate_set[XS_SCN_WL_RATES_MAX];
   xs_scn_rate rate[XS_SCN_WL_RATES_MAX]; /* by xs_scn_kc_action / xs_scn_kv_action */

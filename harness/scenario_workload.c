@@ -318,8 +318,10 @@ static void kc_action(scn_wl *w, int action, int site) {
 static void kv_action(scn_wl *w, int action, int site) {
   wl_op *o = new_op(w, (uint8_t)action, site);
   if (!o) return;
-  char key[64];
-  key_of(key, sizeof key, w, "k", (int64_t)xs_prng_below(&w->rng, (uint64_t)w->population));
+  char key[96];
+  int64_t n = (int64_t)xs_prng_below(&w->rng, (uint64_t)w->population);
+  if (w->cfg->keyspace.name[0]) snprintf(key, sizeof key, "%s-k%lld", w->cfg->keyspace.name, (long long)n);
+  else key_of(key, sizeof key, w, "k", n);
   if (action == XS_KV_PUT) submit(o, 0, XS_OP_PUT, XS_HOP_PUT, key, "v");
   else if (action == XS_KV_REMOVE) submit(o, 0, XS_OP_REMOVE, XS_HOP_REMOVE, key, "");
   else submit(o, 0, XS_OP_GET, XS_HOP_GET, key, "");
