@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "run_report.h"
+#include "state_file.h"
 
 /* ------------------------------------------------------------------------ */
 /* Options                                                                    */
@@ -39,7 +40,9 @@ static int usage(FILE *f) {
              "  --check-determinism  run each job twice and compare the event-log hashes\n"
              "  -v, --verbose      print every failure in full, and the measurements\n"
              "  --no-replay        do not replay failed runs to find what broke each key\n"
-             "  --trace            print each run's timeline (statements, actors, faults) as it happens\n");
+             "  --trace            print each run's timeline (statements, actors, faults) as it happens\n"
+             "  --save-state FILE[@MARK]  write the simulation to FILE (sqlite3) when `mark MARK` runs\n"
+             "                     (without @MARK: at each mark, so the last one reached); one scenario\n");
   return 2;
 }
 
@@ -76,7 +79,7 @@ static bool is_opt(const char *a, const char *name) {
 static int value_option(xs_run_opts *o, int argc, char **argv, int *i) {
   const char *a = argv[*i], *v;
   if (is_opt(a, "--seed") || is_opt(a, "--seeds") || is_opt(a, "-j") || is_opt(a, "--shard") ||
-      is_opt(a, "--junit") || is_opt(a, "--json")) {
+      is_opt(a, "--junit") || is_opt(a, "--json") || is_opt(a, "--save-state")) {
     if (opt_value(argc, argv, i, &v)) return -1;
   } else {
     return 0;
@@ -108,6 +111,8 @@ static int value_option(xs_run_opts *o, int argc, char **argv, int *i) {
     o->shard_n = (int)sn;
   } else if (is_opt(a, "--junit")) {
     o->junit = v;
+  } else if (is_opt(a, "--save-state")) {
+    o->save_state = v;
   } else {
     o->json = v;
   }
@@ -229,6 +234,31 @@ static int build_jobs(xs_run *r) {
   return 0;
 }
 
+/* --save-state: where, at which mark (NULL: every mark), and how it went. */
+typedef struct save_at {
+  char path[4096];
+  const char *mark;
+  const char *scenario;
+  int saved;  /* times written */
+  int rc;     /* the last failure, or 0 */
+} save_at;
+
+static void save_on_mark(void *ud, const char *name, xs_sim *sim) {
+  save_at *s = ud;
+  if (s->mark && strcmp(s->mark, name) != 0) return;
+  char source[XS_STATE_SOURCE_BYTES_MAX], err[512];
+  snprintf(source, sizeof source, "%s@%s", s->scenario, name);
+  int rc = xs_state_save(sim, s->path, source, err, sizeof err);
+  if (rc < 0) {
+    fprintf(stderr, "xsim run: --save-state: %s\n", err);
+    s->rc = rc;
+    return;
+  }
+  s->saved++;
+  fprintf(stderr, "xsim run: state at mark '%s' (%.3f s) saved to %s\n", name, (double)xs_sim_now(sim) / 1000.0,
+          s->path);
+}
+
 /* Runs one job here; with --check-determinism, twice. */
 static void run_job(xs_run *r, xs_run_job *j) {
   xs_run_file *f = &r->files[j->file];
@@ -240,7 +270,21 @@ static void run_job(xs_run *r, xs_run_job *j) {
   xs_scn_run_opts o = {.path = f->path, .dir = f->dir, .seed_given = j->seed_given, .seed = j->seed,
                        .no_replay = r->o.no_replay, .trace = r->o.trace ? stdout : NULL};
   if (r->o.trace) printf("--- %s%s\n", f->path, j->seed_given ? "" : " (its own seed)");
+  save_at sa = {.scenario = f->path};
+  if (r->o.save_state) {
+    const char *at = strrchr(r->o.save_state, '@');
+    snprintf(sa.path, sizeof sa.path, "%.*s", at ? (int)(at - r->o.save_state) : (int)strlen(r->o.save_state),
+             r->o.save_state);
+    sa.mark = at ? at + 1 : NULL;
+    o.on_mark = save_on_mark;
+    o.on_mark_ud = &sa;
+  }
   xs_scn_run(f->scn, &o, res);
+  o.on_mark = NULL;
+  if (r->o.save_state && (sa.rc || !sa.saved)) {
+    if (!sa.rc) fprintf(stderr, "xsim run: --save-state: no 'mark %s' was reached\n", sa.mark ? sa.mark : "");
+    r->save_failed = true;
+  }
   if (!r->o.determinism) return;
   xs_scn_result again;
   o.no_replay = true;
@@ -372,6 +416,11 @@ int xs_run_main(int argc, char **argv, const char *prog) {
     free_run(&r);
     return 2;
   }
+  if (r.o.save_state && r.njobs != 1) {
+    fprintf(stderr, "xsim run: --save-state needs exactly one scenario and seed (there are %d jobs)\n", r.njobs);
+    free_run(&r);
+    return 2;
+  }
   double t0 = wall();
   xs_run_started(&r);
   if (r.o.workers > 1 && r.njobs > 1 && !r.o.trace) { /* traces would interleave: --trace runs here */
@@ -383,6 +432,7 @@ int xs_run_main(int argc, char **argv, const char *prog) {
   int met = xs_run_report(&r);
   if (r.o.junit && xs_run_junit(&r, r.o.junit)) rc = -1;
   if (r.o.json && xs_run_json(&r, r.o.json)) rc = -1;
+  if (r.save_failed) rc = -1;
   free_run(&r);
   return rc ? 2 : met == r.njobs ? 0 : 1;
 }

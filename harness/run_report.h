@@ -22,6 +22,7 @@ typedef struct xs_run_opts {
   int shard_i, shard_n;
   const char *junit, *json;
   bool determinism, verbose, no_replay, trace;
+  const char *save_state;  /* --save-state FILE[@MARK] */
 } xs_run_opts;
 
 typedef struct xs_run_file {
@@ -48,6 +49,7 @@ typedef struct xs_run {
   int njobs, ndone;
   double wall_s;
   bool tty;
+  bool save_failed;   /* --save-state wrote nothing, or failed */
 } xs_run;
 
 /* A file that did not parse, as a result (error, check "parse"). */

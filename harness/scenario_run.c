@@ -112,6 +112,7 @@ static void set_mark(scn_rt *rt, const char *name) {
   if (i == rt->nmarks) rt->nmarks++;
   snprintf(rt->marks[i].name, sizeof rt->marks[i].name, "%s", name);
   rt->marks[i].t = xs_sim_now(rt->sim);
+  if (rt->opts->on_mark && !rt->replay) rt->opts->on_mark(rt->opts->on_mark_ud, name, rt->sim);
 }
 
 void xs__scn_advance(scn_rt *rt, xs_ms t) {

@@ -62,6 +62,9 @@ typedef struct xs_scn_run_opts {
   uint64_t seed;
   bool no_replay;          /* do not replay a failed run to find what broke each key */
   FILE *trace;             /* when set, every timeline entry is printed here as it happens */
+  /* When set, called as each `mark NAME` statement runs (--save-state). */
+  void (*on_mark)(void *ud, const char *name, xs_sim *sim);
+  void *on_mark_ud;
 } xs_scn_run_opts;
 
 /* Runs the scenario; fills *res (free with xs_scn_result_free).  Returns 0,

@@ -17,6 +17,7 @@
 
 #include "auth.h"
 #include "server.h"
+#include "state_file.h"
 #include "xsim.h"
 
 #define SERVE_ENDPOINTS_MAX XS_SERVE_LISTENERS_MAX
@@ -34,6 +35,8 @@ typedef struct endpoint {
 
 typedef struct serve_opts {
   const char *preset, *topology, *identities;
+  const char *load_state;       /* --load-state FILE */
+  xs_state_info state;          /* what it held */
   uint64_t seed;
   bool no_auth;
   xs_server_config cfg;
@@ -43,7 +46,8 @@ typedef struct serve_opts {
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: xsim serve [--preset keycloak-ha|crossdc-legacy|resp-xsite | --topology FILE]\n"
+          "usage: xsim serve [--preset keycloak-ha|crossdc-legacy|resp-xsite | --topology FILE\n"
+          "                   | --load-state FILE]\n"
           "                  [--seed N] [--clock real|manual] [--time-scale X]\n"
           "                  [--listen SITE=HOST:PORT]... [--resp SITE=HOST:PORT]...\n"
           "                  [--identities FILE | --no-auth] [--resp-protocol strict|auto]\n"
@@ -80,6 +84,7 @@ static bool parse_endpoint(const char *arg, xs_listen_kind kind, endpoint *e) {
 static int value_opt(serve_opts *o, const char *name, const char *v) {
   if (strcmp(name, "--preset") == 0) o->preset = v;
   else if (strcmp(name, "--topology") == 0) o->topology = v;
+  else if (strcmp(name, "--load-state") == 0) o->load_state = v;
   else if (strcmp(name, "--identities") == 0) o->identities = v;
   else if (strcmp(name, "--seed") == 0) {
     char *end;
@@ -136,12 +141,22 @@ static int parse_args(int argc, char **argv, serve_opts *o) {
     fprintf(stderr, "xsim serve: --preset and --topology (or --identities and --no-auth) exclude each other\n");
     return -1;
   }
+  if (o->load_state && (o->preset || o->topology)) {
+    fprintf(stderr, "xsim serve: --load-state brings its own topology (no --preset or --topology)\n");
+    return -1;
+  }
   return 0;
 }
 
-static xs_sim *make_sim(const serve_opts *o) {
+static xs_sim *make_sim(serve_opts *o) {
   xs_topology t;
   char err[512];
+  if (o->load_state) {
+    xs_sim *sim = NULL;
+    if (xs_state_load(o->load_state, &sim, &o->state, err, sizeof err) < 0) fprintf(stderr, "xsim serve: %s\n", err);
+    else o->seed = xs_sim_seed(sim);
+    return sim;
+  }
   if (o->topology) {
     if (xs_topology_load(o->topology, &t, err, sizeof err) < 0) {
       fprintf(stderr, "xsim serve: %s\n", err);
@@ -220,6 +235,9 @@ static void banner(xs_server *srv, xs_sim *sim, const serve_opts *o) {
          o->cfg.clock == XS_CLOCK_MANUAL ? "manual" : "real");
   if (o->cfg.clock == XS_CLOCK_REAL && o->cfg.time_scale != 1.0) printf(" x%g", o->cfg.time_scale);
   printf(", auth %s\n", o->no_auth ? "off" : o->identities ? o->identities : "on (developer / strong-password, admin)");
+  if (o->load_state)
+    printf("xsim serve: state loaded from %s (saved from %s at %.3f s, %" PRId64 " entries)\n", o->load_state,
+           o->state.source[0] ? o->state.source : "?", (double)o->state.time_ms / 1000.0, o->state.entries);
   char host[64], first[80] = "";
   int site, port;
   xs_listen_kind kind;
