@@ -113,29 +113,52 @@ static void shrink(xs_buf *b) {
   if (b->cap > SESSION_KEEP_BYTES) xs_buf_free(b);
 }
 
+/* The length of the reply line at p (a header line, with its payload when
+ * it is a bulk string), and its count in *n; 0 when no line ends. */
+static size_t reply_line(const uint8_t *p, const uint8_t *end, long long *n) {
+  const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+  if (!nl) return 0;
+  size_t line = (size_t)(nl - p) + 1;
+  *n = strtoll((const char *)p + 1, NULL, 10);
+  if (p[0] == '$') {
+    if (*n > 0 && (size_t)*n + 2 <= (size_t)(end - p) - line) line += (size_t)*n + 2;
+    else if (*n == 0) line += 2;
+  }
+  return line;
+}
+
+/* Whether a reply has only types RESP2 shares with RESP3 (+ - : $ *), as
+ * most replies do: then it needs no rewriting. */
+static bool resp2_already(const uint8_t *p, const uint8_t *end) {
+  long long n;
+  while (p < end) {
+    if (p[0] == '_' || p[0] == '%' || p[0] == '~' || p[0] == '#' || p[0] == ',') return false;
+    size_t line = reply_line(p, end, &n);
+    if (!line) return false; /* an unended line: to_resp2 drops it */
+    p += line;
+  }
+  return true;
+}
+
 /* Rewrites the reply at out[from..] in RESP2 framing.  The reply is ours,
  * so well-formed: a flat walk over its header lines is enough, copying bulk
  * payloads verbatim. */
 static void to_resp2(xs_resp_session *s, size_t from) {
+  if (resp2_already(s->out.data + from, s->out.data + s->out.len)) return;
   xs_buf t;
   xs_buf_init(&t, XS_RESP_OUTPUT_BYTES_MAX);
   const uint8_t *p = s->out.data + from, *end = s->out.data + s->out.len;
   while (p < end) {
-    const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-    if (!nl) break;
-    size_t line = (size_t)(nl - p) + 1;
-    long long n = strtoll((const char *)p + 1, NULL, 10);
+    long long n;
+    size_t line = reply_line(p, end, &n);
+    if (!line) break;
     switch (p[0]) {
     case '_': xs_buf_puts(&t, "$-1\r\n"); break;
     case '%': xs_buf_printf(&t, "*%lld\r\n", 2 * n); break;
     case '~': xs_buf_printf(&t, "*%lld\r\n", n); break;
     case '#': xs_buf_puts(&t, p[1] == 't' ? ":1\r\n" : ":0\r\n"); break;
     case ',': xs_buf_printf(&t, "$%zu\r\n%.*s\r\n", line - 3, (int)(line - 3), (const char *)p + 1); break;
-    case '$':
-      if (n > 0 && (size_t)n + 2 <= (size_t)(end - p) - line) line += (size_t)n + 2;
-      else if (n == 0) line += 2;
-      /* fall through */
-    default: xs_buf_append(&t, p, line); break;
+    default: xs_buf_append(&t, p, line); break; /* a bulk string with its payload */
     }
     p += line;
   }
