@@ -20,6 +20,7 @@
 
 #include "cli_main.h"
 #include "demo.h"
+#include "ledger.h"
 #include "run.h"
 #include "serve.h"
 
@@ -32,6 +33,7 @@ static void usage(FILE *f) {
              "  serve [options]   serve every site's REST v2 and RESP on sockets (serve --help)\n"
              "  cli [--connect URL] ...     the Data Grid CLI: a shell, --file FILE or -c 'COMMAND' (xsim cli --help)\n"
              "  run [PATH...] ...  play scenario files: faults, runbook steps, checks (xsim run --help)\n"
+             "  ledger [FILE] [--last N]  list recorded runs; flag nondeterminism (xsim ledger --help)\n"
              "  version           print the version\n"
              "  help              print this help\n");
 }
@@ -45,6 +47,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "demo") == 0) return xs_demo_main(argc - 1, argv + 1);
   if (strcmp(cmd, "serve") == 0) return xs_serve_main(argc - 1, argv + 1);
   if (strcmp(cmd, "run") == 0) return xs_run_main(argc - 1, argv + 1, argv[0]);
+  if (strcmp(cmd, "ledger") == 0) return xs_ledger_main(argc - 1, argv + 1);
   if (strcmp(cmd, "cli") == 0) return xs_cli_main(argc - 1, argv + 1, XSIM_VERSION);
   if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
     printf("xsim %s\n", XSIM_VERSION);

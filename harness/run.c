@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ledger.h"
+#include "run_mutate.h"
 #include "run_report.h"
 #include "state_file.h"
 
@@ -42,7 +44,11 @@ static int usage(FILE *f) {
              "  --no-replay        do not replay failed runs to find what broke each key\n"
              "  --trace            print each run's timeline (statements, actors, faults) as it happens\n"
              "  --save-state FILE[@MARK]  write the simulation to FILE (sqlite3) when `mark MARK` runs\n"
-             "                     (without @MARK: at each mark, so the last one reached); one scenario\n");
+             "                     (without @MARK: at each mark, so the last one reached); one scenario\n"
+             "  --mutate           also run each procedure step deleted, and swapped with the next, and\n"
+             "                     report which mutants the checks catch (docs/scenario-language.md)\n"
+             "  --ledger FILE      record every run in a sqlite3 ledger (xsim ledger FILE lists it)\n"
+             "  --commit ID        the code's commit for the ledger (default: $XSIM_COMMIT, else the build's)\n");
   return 2;
 }
 
@@ -79,7 +85,8 @@ static bool is_opt(const char *a, const char *name) {
 static int value_option(xs_run_opts *o, int argc, char **argv, int *i) {
   const char *a = argv[*i], *v;
   if (is_opt(a, "--seed") || is_opt(a, "--seeds") || is_opt(a, "-j") || is_opt(a, "--shard") ||
-      is_opt(a, "--junit") || is_opt(a, "--json") || is_opt(a, "--save-state")) {
+      is_opt(a, "--junit") || is_opt(a, "--json") || is_opt(a, "--save-state") ||
+      is_opt(a, "--ledger") || is_opt(a, "--commit")) {
     if (opt_value(argc, argv, i, &v)) return -1;
   } else {
     return 0;
@@ -113,6 +120,8 @@ static int value_option(xs_run_opts *o, int argc, char **argv, int *i) {
     o->junit = v;
   } else if (is_opt(a, "--save-state")) {
     o->save_state = v;
+  } else if (is_opt(a, "--ledger") || is_opt(a, "--commit")) {
+    *(is_opt(a, "--ledger") ? &o->ledger : &o->commit) = v;
   } else {
     o->json = v;
   }
@@ -129,6 +138,7 @@ static int parse_opts(int argc, char **argv, xs_run_opts *o) {
     else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) o->verbose = true;
     else if (strcmp(a, "--no-replay") == 0) o->no_replay = true;
     else if (strcmp(a, "--trace") == 0) o->trace = true;
+    else if (strcmp(a, "--mutate") == 0) o->mutate = true;
     else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return usage(stdout), 1;
     else if (a[0] == '-' && a[1]) return fprintf(stderr, "xsim run: unknown option '%s'\n", a), usage(stderr), -1;
     else if (o->npaths < XS_RUN_FILES_MAX) o->paths[o->npaths++] = a;
@@ -279,7 +289,7 @@ static void run_job(xs_run *r, xs_run_job *j) {
     o.on_mark = save_on_mark;
     o.on_mark_ud = &sa;
   }
-  xs_scn_run(f->scn, &o, res);
+  xs_scn_run(j->scn ? j->scn : f->scn, &o, res);
   o.on_mark = NULL;
   if (r->o.save_state && (sa.rc || !sa.saved)) {
     if (!sa.rc) fprintf(stderr, "xsim run: --save-state: no 'mark %s' was reached\n", sa.mark ? sa.mark : "");
@@ -289,7 +299,7 @@ static void run_job(xs_run *r, xs_run_job *j) {
   xs_scn_result again;
   o.no_replay = true;
   o.trace = NULL;
-  xs_scn_run(f->scn, &o, &again);
+  xs_scn_run(j->scn ? j->scn : f->scn, &o, &again);
   res->determinism_checked = true;
   res->deterministic = again.evhash == res->evhash && again.hist_digest == res->hist_digest &&
                        again.failed == res->failed && again.failures_total == res->failures_total;
@@ -337,6 +347,7 @@ static void drain(xs_run *r, int fd, xs_buf *acc, bool *open) {
 
 static int run_forked(xs_run *r) {
   int nw = r->o.workers < r->njobs ? r->o.workers : r->njobs;
+  if (nw < 1 || nw > XS_RUN_JOBS_MAX) return XS_EINVAL; /* run_all asks for 2..64 */
   r->o.workers = nw;
   int fds[XS_RUN_JOBS_MAX];
   pid_t pids[XS_RUN_JOBS_MAX];
@@ -381,6 +392,13 @@ static int run_forked(xs_run *r) {
   return 0;
 }
 
+/* Every job in r->jobs, in worker processes when -j asks for them. */
+static int run_all(xs_run *r) {
+  if (r->o.workers > 1 && r->njobs > 1 && !r->o.trace) return run_forked(r); /* traces would interleave */
+  for (int k = 0; k < r->njobs; k++) run_job(r, &r->jobs[k]), r->jobs[k].done = true, xs_run_progress(r, k);
+  return 0;
+}
+
 static double wall(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -422,14 +440,13 @@ int xs_run_main(int argc, char **argv, const char *prog) {
     return 2;
   }
   double t0 = wall();
+  int workers = r.o.workers;
   xs_run_started(&r);
-  if (r.o.workers > 1 && r.njobs > 1 && !r.o.trace) { /* traces would interleave: --trace runs here */
-    rc = run_forked(&r);
-  } else {
-    for (int k = 0; k < r.njobs; k++) run_job(&r, &r.jobs[k]), r.jobs[k].done = true, xs_run_progress(&r, k);
-  }
+  rc = run_all(&r);
   r.wall_s = wall() - t0;
   int met = xs_run_report(&r);
+  if (r.o.mutate && xs_run_mutate(&r, workers, run_all)) rc = -1;
+  if (r.o.ledger && xs_ledger_record(&r, r.o.ledger, r.o.commit) < 0) rc = -1;
   if (r.o.junit && xs_run_junit(&r, r.o.junit)) rc = -1;
   if (r.o.json && xs_run_json(&r, r.o.json)) rc = -1;
   if (r.save_failed) rc = -1;

@@ -23,6 +23,8 @@ typedef struct xs_run_opts {
   const char *junit, *json;
   bool determinism, verbose, no_replay, trace;
   const char *save_state;  /* --save-state FILE[@MARK] */
+  bool mutate;             /* --mutate (run_mutate.h) */
+  const char *ledger, *commit; /* --ledger FILE, --commit ID (ledger.h) */
 } xs_run_opts;
 
 typedef struct xs_run_file {
@@ -38,6 +40,7 @@ typedef struct xs_run_job {
   uint64_t seed;
   bool done;
   xs_scn_result res;
+  const xs_scenario *scn; /* a mutant (run_mutate.h); NULL: the file's scenario */
 } xs_run_job;
 
 typedef struct xs_run {
