@@ -23,6 +23,7 @@
 
 #include "ledger.h"
 #include "run_mutate.h"
+#include "report_html.h"
 #include "run_report.h"
 #include "state_file.h"
 
@@ -39,6 +40,7 @@ static int usage(FILE *f) {
              "  --shard I/N        run only the I-th of N shares of the jobs (1 <= I <= N)\n"
              "  --junit FILE       write JUnit XML\n"
              "  --json FILE        write a JSON summary\n"
+             "  --report DIR       write an HTML page with a timeline per scenario and seed, and DIR/index.html\n"
              "  --check-determinism  run each job twice and compare the event-log hashes\n"
              "  -v, --verbose      print every failure in full, and the measurements\n"
              "  --no-replay        do not replay failed runs to find what broke each key\n"
@@ -84,6 +86,7 @@ static bool is_opt(const char *a, const char *name) {
 /* One option with a value; returns 1 when taken, -1 on a bad value. */
 static int value_option(xs_run_opts *o, int argc, char **argv, int *i) {
   const char *a = argv[*i], *v;
+  if (is_opt(a, "--report")) return opt_value(argc, argv, i, &o->report) ? -1 : 1;
   if (is_opt(a, "--seed") || is_opt(a, "--seeds") || is_opt(a, "-j") || is_opt(a, "--shard") ||
       is_opt(a, "--junit") || is_opt(a, "--json") || is_opt(a, "--save-state") ||
       is_opt(a, "--ledger") || is_opt(a, "--commit")) {
@@ -269,17 +272,26 @@ static void save_on_mark(void *ud, const char *name, xs_sim *sim) {
           s->path);
 }
 
+/* --report: the job's page (a mutant has none); frees what was gathered. */
+static void report_page(const xs_run *r, xs_run_job *j, xs_rep_data *rep) {
+  if (r->o.report && !j->scn) xs_rep_page_write(r, (int)(j - r->jobs), rep);
+  xs_rep_data_free(rep);
+}
+
 /* Runs one job here; with --check-determinism, twice. */
 static void run_job(xs_run *r, xs_run_job *j) {
   xs_run_file *f = &r->files[j->file];
   xs_scn_result *res = &j->res;
   if (f->error) {
     xs_run_parse_error(f, res);
+    report_page(r, j, NULL);
     return;
   }
   xs_scn_run_opts o = {.path = f->path, .dir = f->dir, .seed_given = j->seed_given, .seed = j->seed,
                        .no_replay = r->o.no_replay, .trace = r->o.trace ? stdout : NULL};
   if (r->o.trace) printf("--- %s%s\n", f->path, j->seed_given ? "" : " (its own seed)");
+  xs_rep_data *rep = r->o.report && !j->scn ? xs_rep_data_new() : NULL;
+  o.report = rep;
   save_at sa = {.scenario = f->path};
   if (r->o.save_state) {
     const char *at = strrchr(r->o.save_state, '@');
@@ -295,7 +307,8 @@ static void run_job(xs_run *r, xs_run_job *j) {
     if (!sa.rc) fprintf(stderr, "xsim run: --save-state: no 'mark %s' was reached\n", sa.mark ? sa.mark : "");
     r->save_failed = true;
   }
-  if (!r->o.determinism) return;
+  o.report = NULL;
+  if (!r->o.determinism) return report_page(r, j, rep);
   xs_scn_result again;
   o.no_replay = true;
   o.trace = NULL;
@@ -305,6 +318,7 @@ static void run_job(xs_run *r, xs_run_job *j) {
                        again.failed == res->failed && again.failures_total == res->failures_total;
   if (!res->deterministic) res->met = false;
   xs_scn_result_free(&again);
+  report_page(r, j, rep);
 }
 
 /* A worker: its share of the jobs, each result a JSON line on fd. */
@@ -439,12 +453,17 @@ int xs_run_main(int argc, char **argv, const char *prog) {
     free_run(&r);
     return 2;
   }
+  if (r.o.report && xs_rep_prepare(r.o.report)) {
+    free_run(&r);
+    return 2;
+  }
   double t0 = wall();
   int workers = r.o.workers;
   xs_run_started(&r);
   rc = run_all(&r);
   r.wall_s = wall() - t0;
   int met = xs_run_report(&r);
+  if (r.o.report && xs_rep_index_write(&r)) rc = -1;
   if (r.o.mutate && xs_run_mutate(&r, workers, run_all)) rc = -1;
   if (r.o.ledger && xs_ledger_record(&r, r.o.ledger, r.o.commit) < 0) rc = -1;
   if (r.o.junit && xs_run_junit(&r, r.o.junit)) rc = -1;

@@ -21,6 +21,7 @@ typedef struct xs_run_opts {
   int workers;
   int shard_i, shard_n;
   const char *junit, *json;
+  const char *report;      /* --report DIR (report_html.h) */
   bool determinism, verbose, no_replay, trace;
   const char *save_state;  /* --save-state FILE[@MARK] */
   bool mutate;             /* --mutate (run_mutate.h) */

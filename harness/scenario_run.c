@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "report_data.h"
 #include "scenario_rt.h"
 
 struct scn_arena_chunk {
@@ -122,7 +123,7 @@ void xs__scn_advance(scn_rt *rt, xs_ms t) {
     rt->setup_failed = true;
     t = XS_SCN_RUN_VIRTUAL_MAX;
   }
-  if (t > xs_sim_now(rt->sim)) xs_sim_run_until(rt->sim, t);
+  if (t > xs_sim_now(rt->sim)) xs__rep_advance(rt, t); /* xs_sim_run_until, sampled for --report */
 }
 
 /* ------------------------------------------------------------------------ */
@@ -287,8 +288,10 @@ static void play(scn_rt *rt, uint64_t seed) {
     return;
   }
   if (rt->replay) xs__scn_poll_arm(rt); /* samples the followed keys every XS_SCN_POLL_MS */
+  xs__rep_begin(rt); /* --report */
   for (int i = 0; i < rt->scn->nstmts && !rt->setup_failed; i++) run_top(rt, &rt->scn->stmts[i]);
   xs_scn_result *r = rt->res;
+  xs__rep_end(rt); /* --report */
   r->virtual_ms = xs_sim_now(rt->sim);
   r->events = xs_sim_events_run(rt->sim);
   r->evhash = xs_evlog_hash(rt->sim);

@@ -62,6 +62,7 @@ typedef struct xs_scn_run_opts {
   uint64_t seed;
   bool no_replay;          /* do not replay a failed run to find what broke each key */
   FILE *trace;             /* when set, every timeline entry is printed here as it happens */
+  struct xs_rep_data *report; /* --report: gathers the page's timeline (report_data.h); NULL: nothing */
   /* When set, called as each `mark NAME` statement runs (--save-state). */
   void (*on_mark)(void *ud, const char *name, xs_sim *sim);
   void *on_mark_ud;
