@@ -22,6 +22,7 @@ typedef struct mutant {
   int base;        /* the baseline job */
   mut_kind kind;
   int a, b;        /* top-level statement indices: the step; for a swap, the next step */
+  int line_a, line_b; /* their lines (line_b 0 for a delete) */
   xs_scenario scn; /* the baseline's scenario with its own, edited statement list */
 } mutant;
 
@@ -50,7 +51,8 @@ static int add(mut_set *ms, int base, const xs_scenario *s, mut_kind kind, int a
   if (!list) return XS_ENOMEM;
   memcpy(list, s->stmts, (size_t)s->nstmts * sizeof *list);
   mutant *m = &ms->v[ms->n++];
-  *m = (mutant){.base = base, .kind = kind, .a = a, .b = b, .scn = *s};
+  *m = (mutant){.base = base, .kind = kind, .a = a, .b = b, .line_a = s->stmts[a].line,
+                .line_b = b >= 0 ? s->stmts[b].line : 0, .scn = *s};
   m->scn.stmts = list;
   if (kind == MUT_DELETE) {
     memmove(&list[a], &list[a + 1], (size_t)(s->nstmts - a - 1) * sizeof *list);
@@ -86,6 +88,16 @@ static int build(const xs_run *r, mut_set *ms) {
     }
   }
   return 0;
+}
+
+/* The mutant's name in progress lines: "ch11-recover-passive -46" (line
+ * 46 deleted) or "... 46<->48" (swapped), cut to fit. */
+static void label(mutant *m, const char *base_name) {
+  char tag[32];
+  if (m->kind == MUT_DELETE) snprintf(tag, sizeof tag, " -%d", m->line_a);
+  else snprintf(tag, sizeof tag, " %d<->%d", m->line_a, m->line_b);
+  size_t room = sizeof m->scn.name - 1 - strlen(tag);
+  snprintf(m->scn.name, sizeof m->scn.name, "%.*s%s", (int)room, base_name, tag);
 }
 
 static const char *mut_verdict(const xs_scn_result *res) {
@@ -194,6 +206,7 @@ int xs_run_mutate(xs_run *r, int workers, xs_run_all_fn run_all) {
     for (int i = 0; i < ms.n; i++) {
       const xs_run_job *b = &saved.jobs[ms.v[i].base];
       jobs[i] = (xs_run_job){.file = b->file, .seed_given = true, .seed = b->res.seed, .scn = &ms.v[i].scn};
+      label(&ms.v[i], b->res.name);
     }
     r->jobs = jobs, r->njobs = ms.n, r->ndone = 0;
     r->o.workers = workers, r->o.determinism = false, r->o.no_replay = true, r->o.trace = false;
