@@ -73,6 +73,18 @@ static xs_ms tick_step(xs_ms end) {
   return 86400000 * ((end / 86400000) / 14 + 1);
 }
 
+/* A tick's label, short: "30s", "1m30s", "15m", "1h30m", "2.5s". */
+static const char *tick_label(xs_ms t, char *buf, size_t n) {
+  long long h = t / 3600000, m = t / 60000 % 60, sec = t / 1000 % 60;
+  if (t % 1000) snprintf(buf, n, "%.1fs", (double)t / 1000.0);
+  else if (t < 60000) snprintf(buf, n, "%llds", sec);
+  else if (t % 60000) snprintf(buf, n, "%lldm%02llds", h * 60 + m, sec);
+  else if (h && m) snprintf(buf, n, "%lldh%02lldm", h, m);
+  else if (h) snprintf(buf, n, "%lldh", h);
+  else snprintf(buf, n, "%lldm", m);
+  return buf;
+}
+
 static void axis(FILE *f, const xs_rep_data *d, double top, double bottom) {
   xs_ms step = tick_step(span(d));
   char b[32];
@@ -81,7 +93,7 @@ static void axis(FILE *f, const xs_rep_data *d, double top, double bottom) {
     double x = X(d, t);
     fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x, top, x, bottom);
     fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x, top - 4,
-            tm(t, b, sizeof b));
+            tick_label(t, b, sizeof b));
   }
   fprintf(f, "</g>\n");
 }
