@@ -96,9 +96,18 @@ static FILE *open_in(const char *dir, const char *name) {
   return f;
 }
 
-static int close_checked(FILE *f) {
+static int close_checked(FILE *f, const char *dir, const char *name) {
   bool bad = ferror(f);
-  return fclose(f) || bad ? -1 : 0;
+  if (!(fclose(f) || bad)) return 0;
+  fprintf(stderr, "xsim run: --report: writing '%s/%s' failed\n", dir, name);
+  return -1;
+}
+
+static bool exists_in(const char *dir, const char *name) {
+  char p[4096];
+  struct stat st;
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  return stat(p, &st) == 0;
 }
 
 static void head(FILE *f, const char *title) {
@@ -245,7 +254,7 @@ int xs_rep_page_write(const xs_run *r, int job, const xs_rep_data *d) {
   description(f, &r->files[j->file]);
   if (d && d->nsamples) timeline_table(f, d);
   fputs("</body></html>\n", f);
-  return close_checked(f);
+  return close_checked(f, r->o.report, name);
 }
 
 int xs_rep_index_write(const xs_run *r) {
@@ -262,16 +271,20 @@ int xs_rep_index_write(const xs_run *r) {
     char name[XS_REP_PAGE_NAME_MAX], t[32];
     xs_rep_page_name(r, k, name, sizeof name);
     xs__scn_time(j->res.virtual_ms, t, sizeof t);
-    fputs("<tr><td><a href=\"", f);
-    xs_rep_escape(f, name);
-    fputs("\">", f);
+    bool page = exists_in(r->o.report, name); /* none when the worker died */
+    fputs("<tr><td>", f);
+    if (page) {
+      fputs("<a href=\"", f);
+      xs_rep_escape(f, name);
+      fputs("\">", f);
+    }
     xs_rep_escape(f, j->res.name);
-    fputs("</a></td><td>", f);
+    fputs(page ? "</a></td><td>" : "</td><td>", f);
     xs_rep_escape(f, r->files[j->file].path);
     fprintf(f, "</td><td>%" PRIu64 "</td><td class=\"%s\">", j->res.seed, verdict_cls(&j->res));
     xs_rep_escape(f, xs_run_verdict(&j->res));
     fprintf(f, "</td><td>%s</td><td>%.3fs</td></tr>\n", t, j->res.wall_s);
   }
   fputs("</table>\n</body></html>\n", f);
-  return close_checked(f);
+  return close_checked(f, r->o.report, "index.html");
 }
