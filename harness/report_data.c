@@ -146,7 +146,8 @@ void xs__rep_advance(scn_rt *rt, xs_ms t) {
     xs_sim_run_until(rt->sim, t);
     return;
   }
-  sample(rt, d); /* what the statements just done changed, at this instant */
+  if (rt->nlog != d->nlog_seen) sample(rt, d); /* what the statements just run changed, at this instant */
+  d->nlog_seen = rt->nlog;                       /* (a `wait until` polling every 100 ms adds none) */
   while (d->next <= t) {
     if (d->next > xs_sim_now(rt->sim)) {
       xs_sim_run_until(rt->sim, d->next);

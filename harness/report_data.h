@@ -68,6 +68,7 @@ typedef struct xs_rep_data {
   char cache[XS_CACHES_MAX][XS_NAME_BYTES_MAX];
   /* samples */
   xs_ms interval, next;
+  int nlog_seen;                     /* timeline entries when the last advance began */
   int nsamples;
   xs_rep_sample *samples;            /* XS_REP_SAMPLES_MAX */
   uint8_t *status;                   /* XS_REP_SAMPLES_MAX x XS_REP_ROWS_MAX */
