@@ -151,6 +151,7 @@ typedef struct xs_scn_workload {
   bool via_lb;                  /* clients go through the load balancer */
   xs_scn_ref site;              /* ... or straight to this site */
   xs_scn_ref cache;             /* kv: the cache */
+  int64_t retries;              /* kv: a write that ends in ERROR is tried again, up to this many times */
   xs_scn_ref keyspace;          /* kv: keys are "<keyspace>-k<n>", shared by every workload naming it; "": "w<id>-k<n>" */
   int64_t population;           /* keycloak: users; kv: keys */
   bool rate_set[XS_SCN_WL_RATES_MAX];

@@ -129,6 +129,7 @@ static void workload(xs_buf *b, const xs_scn_workload *w) {
   else xs_buf_printf(b, " on %s", w->site.name);
   if (!k) xs_buf_printf(b, " cache %s", w->cache.name);
   if (!k && w->keyspace.name[0]) xs_buf_printf(b, " keyspace %s", w->keyspace.name);
+  if (!k && w->retries) xs_buf_printf(b, " retries %" PRId64, w->retries);
   if (w->population) xs_buf_printf(b, " %s %" PRId64, k ? "users" : "keys", w->population);
   for (int i = 0; i < (k ? XS_KC_ACTIONS : XS_KV_ACTIONS); i++)
     if (w->rate_set[i]) rate(b, k ? kc[i] : kv[i], &w->rate[i]);

@@ -180,6 +180,7 @@ static int wl_option(scn_parser *p, int line, const scn_words *ws, int i, xs_scn
   if (xs__scn_is(k, "for")) which = 21;
   if (wl->kind == XS_WL_KV && xs__scn_is(k, "cache")) which = 22;
   if (wl->kind == XS_WL_KV && xs__scn_is(k, "keyspace")) which = 23;
+  if (wl->kind == XS_WL_KV && xs__scn_is(k, "retries")) which = 24;
   if (which < 0) {
     const char *sug = xs__scn_suggest(k, rates);
     return xs__scn_fail(p, XS_EINVAL, line, k->col, "unknown workload option '%.*s'%s%s%s", k->len, k->s,
@@ -187,7 +188,7 @@ static int wl_option(scn_parser *p, int line, const scn_words *ws, int i, xs_scn
   }
   if (*seen & (1u << which)) return xs__scn_fail(p, XS_EINVAL, line, k->col, "'%.*s' is given twice", k->len, k->s);
   *seen |= 1u << which;
-  const scn_word *v = xs__scn_need(p, line, ws, i + 1, which == 20 ? "a number" : which == 21 ? "a duration"
+  const scn_word *v = xs__scn_need(p, line, ws, i + 1, which == 20 || which == 24 ? "a number" : which == 21 ? "a duration"
                                                        : which == 22 ? "a cache name"
                                                        : which == 23 ? "a keyspace name" : "a rate such as 2/s");
   if (!v) return p->rc;
@@ -199,6 +200,11 @@ static int wl_option(scn_parser *p, int line, const scn_words *ws, int i, xs_scn
   if (which == 21) return xs__scn_duration(p, line, v, &wl->for_ms);
   if (which == 22) return xs__scn_name(p, line, v, "a cache name", &wl->cache);
   if (which == 23) return xs__scn_name(p, line, v, "a keyspace name", &wl->keyspace);
+  if (which == 24) {
+    if (xs__scn_count(p, line, v, &wl->retries)) return p->rc;
+    if (wl->retries > 100) return xs__scn_fail(p, XS_EINVAL, line, v->col, "'retries' must be at most 100");
+    return 0;
+  }
   wl->rate_set[which] = true;
   return xs__scn_rate(p, line, v, &wl->rate[which]);
 }

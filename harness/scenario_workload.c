@@ -67,6 +67,8 @@ typedef struct wl_op {
   int site;
   int64_t id, user;
   char count[24];          /* login failures: the counter's new value */
+  int64_t tries;           /* kv: retries made so far */
+  char key[96];            /* kv: the key, for a retry */
 } wl_op;
 
 static void push(int64_t **v, size_t *n, size_t *cap, int64_t x) {
@@ -257,6 +259,16 @@ static void chain_next(wl_op *o, xs_hop_res res) {
   }
 }
 
+static void kv_submit(wl_op *o);
+
+/* kv `retries N`: a write that ended in ERROR is tried again after 10 to
+ * 49 ms (drawn from the workload's stream), as Keycloak retries a failed
+ * write; each try is an operation of its own in the history. */
+static void kv_retry(xs_sim *sim, void *ud) {
+  (void)sim;
+  kv_submit(ud); /* a request already sent is retried even after `stop workload` */
+}
+
 static void op_done(xs_sim *sim, void *ud, const xs_op_result *r) {
   wl_op *o = ud;
   scn_rt *rt = o->w->rt;
@@ -264,6 +276,10 @@ static void op_done(xs_sim *sim, void *ud, const xs_op_result *r) {
   xs_hist_complete(&rt->hist, o->hop, res, r->status, r->error, r->completed_ms);
   busy_add(rt, rt->hist.ops[o->hop].key, -1);
   if (o->w->cfg->kind == XS_WL_KEYCLOAK) chain_next(o, res);
+  else if (res == XS_HRES_ERROR && o->action != XS_KV_GET && o->tries < o->w->cfg->retries) {
+    o->tries++;
+    xs_sim_timer(sim, xs_sim_now(sim) + 10 + (xs_ms)xs_prng_below(&o->w->rng, 40), kv_retry, o);
+  }
 }
 
 /* Starts one Keycloak action on `site`. */
@@ -318,13 +334,16 @@ static void kc_action(scn_wl *w, int action, int site) {
 static void kv_action(scn_wl *w, int action, int site) {
   wl_op *o = new_op(w, (uint8_t)action, site);
   if (!o) return;
-  char key[96];
   int64_t n = (int64_t)xs_prng_below(&w->rng, (uint64_t)w->population);
-  if (w->cfg->keyspace.name[0]) snprintf(key, sizeof key, "%s-k%lld", w->cfg->keyspace.name, (long long)n);
-  else key_of(key, sizeof key, w, "k", n);
-  if (action == XS_KV_PUT) submit(o, 0, XS_OP_PUT, XS_HOP_PUT, key, "v");
-  else if (action == XS_KV_REMOVE) submit(o, 0, XS_OP_REMOVE, XS_HOP_REMOVE, key, "");
-  else submit(o, 0, XS_OP_GET, XS_HOP_GET, key, "");
+  if (w->cfg->keyspace.name[0]) snprintf(o->key, sizeof o->key, "%s-k%lld", w->cfg->keyspace.name, (long long)n);
+  else key_of(o->key, sizeof o->key, w, "k", n);
+  kv_submit(o);
+}
+
+static void kv_submit(wl_op *o) {
+  if (o->action == XS_KV_PUT) submit(o, 0, XS_OP_PUT, XS_HOP_PUT, o->key, "v");
+  else if (o->action == XS_KV_REMOVE) submit(o, 0, XS_OP_REMOVE, XS_HOP_REMOVE, o->key, "");
+  else submit(o, 0, XS_OP_GET, XS_HOP_GET, o->key, "");
 }
 
 /* ------------------------------------------------------------------------ */

@@ -166,7 +166,7 @@ static const char kitchen_sink[] =
     "loadbalancer route53 primary site-a secondary site-b interval 10s threshold 2 ttl 30s\n"
     "workload keycloak via loadbalancer users 20 logins 2/s logouts 0.5/s refreshes 30/m action-tokens 1/h "
     "token-replays 0.125/s login-failures 1/s invalidations 0.2/s for 10m\n"
-    "workload kv on site-b cache respCache keyspace shared keys 10 puts 1/s removes 0.5/s gets 2/s\n"
+    "workload kv on site-b cache respCache keyspace shared keys 10 puts 1/s removes 0.5/s gets 2/s retries 3\n"
     "fencing delay 30s jitter 5s\n"
     "pace 2s\n"
     "wait 1m30s\n"
