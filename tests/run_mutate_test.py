@@ -4,7 +4,7 @@
 Runs scenarios/ch11-recover-passive.xsim with --mutate (with -j 2 and with
 -j 1) and reads the mutation table: every procedure step has a deletion
 mutant and every step but the last a swap mutant; the deletions of the
-take-offline, of `clearcache sessions` / `clearcache clientSessions`, of the
+take-offline, of every one of the eight `clearcache` steps, of the
 bring-online and of the push-site-state are CAUGHT; the totals line adds up;
 and the table is the same whatever the number of workers (mutants run with
 the baseline's seed, deterministically).
@@ -60,9 +60,12 @@ def main():
         (n,) = [k for k, c in steps.items() if c == command]
         return rows[("delete", n)]
 
-    for command in ["site take-offline --all-caches --site=site-a", "clearcache sessions",
-                    "clearcache clientSessions", "site bring-online --all-caches --site=site-a",
-                    "site push-site-state --all-caches --site=site-b"]:
+    caches = ["actionTokens", "authenticationSessions", "clientSessions", "loginFailures",
+              "offlineClientSessions", "offlineSessions", "sessions", "work"]
+    for command in (["site take-offline --all-caches --site=site-a"]
+                    + ["clearcache " + c for c in caches]
+                    + ["site bring-online --all-caches --site=site-a",
+                       "site push-site-state --all-caches --site=site-b"]):
         verdict, why = deletion(command)
         assert verdict == "CAUGHT", (command, verdict, why)
     # The take-offline's deletion is caught by the status step that follows
