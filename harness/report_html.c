@@ -241,8 +241,8 @@ int xs_rep_page_write(const xs_run *r, int job, const xs_rep_data *d) {
   fputs("<p><a href=\"index.html\">&larr; all scenarios</a></p>\n", f);
   header(f, r, j);
   if (d && d->nsamples) {
-    fprintf(f, "<h2>Timeline</h2>\n<p>Sampled every %" PRId64 " ms of simulated time (%d samples) and at every "
-               "statement; hover over a band or marker for details.</p>\n", (int64_t)d->interval, d->nsamples);
+    fprintf(f, "<h2>Timeline</h2>\n<p>Sampled every %" PRId64 " ms of simulated time (%d samples) and after "
+               "statements ran; hover over a band or marker for details.</p>\n", (int64_t)d->interval, d->nsamples);
     legend(f);
     fputs("<div class=\"scroll\">\n", f);
     xs_rep_svg(f, d);
