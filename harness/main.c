@@ -22,6 +22,7 @@
 #include "demo.h"
 #include "ledger.h"
 #include "run.h"
+#include "run_target.h"
 #include "serve.h"
 
 #define XSIM_VERSION "0.1.0"
@@ -46,6 +47,8 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (strcmp(cmd, "demo") == 0) return xs_demo_main(argc - 1, argv + 1);
   if (strcmp(cmd, "serve") == 0) return xs_serve_main(argc - 1, argv + 1);
+  if (strcmp(cmd, "run") == 0 && xs_run_target_wanted(argc - 1, argv + 1))
+    return xs_run_target_main(argc - 1, argv + 1, argv[0]); /* --target: against live sites */
   if (strcmp(cmd, "run") == 0) return xs_run_main(argc - 1, argv + 1, argv[0]);
   if (strcmp(cmd, "ledger") == 0) return xs_ledger_main(argc - 1, argv + 1);
   if (strcmp(cmd, "cli") == 0) return xs_cli_main(argc - 1, argv + 1, XSIM_VERSION);

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# target_test.sh - `xsim run --target URL,URL` (issue 5, Runner): starts
+# `xsim serve --clock real --time-scale 100` with both sites on free
+# loopback ports (port 0, then the banner), puts the sites out of sync with
+# curl (partition, replication taken offline both ways, different writes on
+# each site, heal), then runs the chapter 11 procedure of
+# tests/data/target-ch11-procedure.xsim over HTTP against them.  Asserts:
+# exit 0, the steps ran over the network, the configured heal command ran,
+# `check not identical` and `check identical` ran and passed, the table is
+# marked `target`, and the skipped items (workload, Keycloak, history
+# checks) are listed.  A second run against a wrong expectation must exit 1.
+# The server is always stopped (trap); the whole test is bounded in time.
+#
+# usage: target_test.sh XSIM SCENARIO
+set -euo pipefail
+XSIM=$1
+SCENARIO=$2
+
+CRED=developer:strong-password # xsim serve's default admin
+RUN_BOUND_S=25                 # the most one `xsim run --target` may take
+KEYS=5                         # writes per site during the split
+WORK=$(mktemp -d)
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    sleep 0.2
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+CHECKS=0
+fail() {
+  echo "FAIL: $*" >&2
+  for f in run.out run.err server.err; do
+    [ -f "$WORK/$f" ] && { echo "--- $f:" >&2; tail -n 60 "$WORK/$f" >&2; }
+  done
+  exit 1
+}
+ok() { CHECKS=$((CHECKS + 1)); }
+
+# ------------------------------------------------------------------------
+# The server
+
+"$XSIM" serve --clock real --time-scale 100 --quiet \
+  --listen site-a=127.0.0.1:0 --listen site-b=127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
+SERVER_PID=$!
+for _ in $(seq 100); do
+  grep -q '^xsim serve: ready' "$WORK/server.out" 2>/dev/null && break
+  kill -0 "$SERVER_PID" 2>/dev/null || fail "xsim serve exited at start"
+  sleep 0.1
+done
+grep -q '^xsim serve: ready' "$WORK/server.out" || fail "no banner from xsim serve"
+declare -A ADDR
+while read -r site kind addr; do ADDR[$site]=$addr; done < <(grep -E '^site-[ab] http\+resp ' "$WORK/server.out")
+[ -n "${ADDR[site-a]:-}" ] && [ -n "${ADDR[site-b]:-}" ] || fail "no ports in the banner"
+URL_A="http://${ADDR[site-a]}"
+URL_B="http://${ADDR[site-b]}"
+ok
+
+# rest SITE METHOD PATH [curl options]: the body on stdout (fails on an HTTP error).
+rest() {
+  local site=$1 method=$2 path=$3
+  shift 3
+  curl -sf --max-time 10 -u "$CRED" -X "$method" "$@" "http://${ADDR[$site]}$path" || fail "curl $method $path on $site"
+}
+
+# ------------------------------------------------------------------------
+# Out of sync: a split brain with writes on both sides
+
+rest site-a POST "/sim/v1/partition?sites=site-a,site-b" >/dev/null
+rest site-a POST "/rest/v2/container/x-site/backups/site-b?action=take-offline" >/dev/null
+rest site-b POST "/rest/v2/container/x-site/backups/site-a?action=take-offline" >/dev/null
+for k in $(seq "$KEYS"); do
+  rest site-a PUT "/rest/v2/caches/sessions/a-$k" -H 'Content-Type: text/plain' --data-binary "user-a-$k" >/dev/null
+  rest site-b PUT "/rest/v2/caches/sessions/b-$k" -H 'Content-Type: text/plain' --data-binary "user-b-$k" >/dev/null
+  rest site-b PUT "/rest/v2/caches/work/w-$k" -H 'Content-Type: text/plain' --data-binary "stale-$k" >/dev/null
+done
+[ "$(rest site-a GET '/rest/v2/caches/sessions?action=size')" = "$KEYS" ] || fail "site-a does not have $KEYS sessions"
+[ "$(rest site-b GET '/rest/v2/caches/sessions?action=size')" = "$KEYS" ] || fail "site-b does not have $KEYS sessions"
+ok
+# The heal is the scenario's `heal` fault, run as the configured command.
+HEAL="curl -sf --max-time 10 -u $CRED -X POST $URL_A/sim/v1/heal"
+
+# ------------------------------------------------------------------------
+# The procedure over HTTP
+
+rc=0
+timeout "$RUN_BOUND_S" "$XSIM" run "$SCENARIO" --target "$URL_A,$URL_B" -v \
+  --target-fault "heal=$HEAL" --target-max-wait 20s >"$WORK/run.out" 2>"$WORK/run.err" || rc=$?
+[ "$rc" = 0 ] || fail "xsim run --target exited $rc"
+ok
+grep -q "^target: target-ch11-procedure against site-a=$URL_A site-b=$URL_B" "$WORK/run.out" || fail "no target line"
+steps=$(grep -c "PASS  on site-[ab]: .* - over HTTP to http://127.0.0.1:" "$WORK/run.out" || true)
+[ "$steps" = 30 ] || fail "$steps of 30 procedure steps passed over HTTP"
+ok
+grep -q "PASS  heal - ran: curl .*/sim/v1/heal" "$WORK/run.out" || fail "the heal command did not run"
+grep -q "PASS  check not identical" "$WORK/run.out" || fail "the sites were not seen out of sync first"
+grep -qE "PASS  check identical - [0-9]+ caches compared" "$WORK/run.out" || fail "check identical did not pass"
+grep -q "PASS  check replication site-a -> site-b online" "$WORK/run.out" || fail "replication check"
+ok
+grep -qE "^target-ch11-procedure +target +pass +30 +" "$WORK/run.out" || fail "the table row is not 'target pass 30'"
+for skipped in "workload kv" "stop keycloak on site-b" "start keycloak on site-b" "check no-lost-writes" \
+  "check no-resurrection"; do
+  grep -q "^  SKIP .*target-ch11-procedure.xsim:[0-9]*  $skipped" "$WORK/run.out" || fail "'$skipped' not listed as skipped"
+done
+grep -q "^skipped (need the simulator or a fault command) (5):" "$WORK/run.out" || fail "not 5 skipped"
+ok
+# REST agrees: the stale keys are gone from site-b, site-a's are there.
+[ "$(rest site-b GET /rest/v2/caches/sessions/a-1)" = "user-a-1" ] || fail "site-b lacks a-1"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -u "$CRED" "$URL_B/rest/v2/caches/sessions/b-1")" = 404 ] ||
+  fail "site-b still has b-1"
+ok
+
+# ------------------------------------------------------------------------
+# A check that does not hold fails the run (exit 1), with the reason
+
+printf 'name target-bad\ntopology keycloak-ha\non site-a: site status --all-caches --site=site-b\n    output: { "status" : "offline" }\ncheck entries site-a sessions = 999\n' \
+  >"$WORK/bad.xsim"
+rc=0
+timeout "$RUN_BOUND_S" "$XSIM" run "$WORK/bad.xsim" --target "$URL_A,$URL_B" >"$WORK/run.out" 2>"$WORK/run.err" || rc=$?
+[ "$rc" = 1 ] || fail "a failing target run exited $rc, not 1"
+grep -q "FAIL  on site-a: site status" "$WORK/run.out" || fail "the wrong output was not reported"
+grep -q "FAIL  check entries site-a sessions = 999 - sessions on site-a has $KEYS entries" "$WORK/run.out" ||
+  fail "the entries check was not reported"
+ok
+
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID" || true
+SERVER_PID=
+echo "target_test: $CHECKS checks passed"
