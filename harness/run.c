@@ -50,7 +50,8 @@ static int usage(FILE *f) {
              "  --mutate           also run each procedure step deleted, and swapped with the next, and\n"
              "                     report which mutants the checks catch (docs/scenario-language.md)\n"
              "  --ledger FILE      record every run in a sqlite3 ledger (xsim ledger FILE lists it)\n"
-             "  --commit ID        the code's commit for the ledger (default: $XSIM_COMMIT, else the build's)\n");
+             "  --commit ID        the code's commit for the ledger (default: $XSIM_COMMIT, else the build's)\n"
+             "  --target URL,URL   play the steps and REST checks against live sites (docs/scenario-language.md)\n");
   return 2;
 }
 

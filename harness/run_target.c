@@ -119,6 +119,9 @@ static void item(xs_tgt *t, const xs_scn_stmt *st, xs_tgt_verdict v, const char 
   va_start(ap, fmt);
   vsnprintf(it.why, sizeof it.why, fmt, ap);
   va_end(ap);
+  for (char *p = it.why; *p; p++) /* one line */
+    if (*p == '\n' || *p == '\r') *p = ' ';
+  for (size_t n = strlen(it.why); n && it.why[n - 1] == ' ';) it.why[--n] = 0;
   if (v == XS_TGT_PASS) t->passed++;
   else if (v == XS_TGT_FAIL) t->failed++;
   else t->skipped++;
