@@ -8,7 +8,10 @@
 # exit 0, the steps ran over the network, the configured heal command ran,
 # `check not identical` and `check identical` ran and passed, the table is
 # marked `target`, and the skipped items (workload, Keycloak, history
-# checks) are listed.  A second run against a wrong expectation must exit 1.
+# checks) are listed.  A second run must exit 1 and report a wrong step
+# output, an entries check that does not hold and a fault command that
+# exits 3; a partition with no command is skipped; --target-max-wait 1s
+# shortens a `wait 10m`.
 # The server is always stopped (trap); the whole test is bounded in time.
 #
 # usage: target_test.sh XSIM SCENARIO
@@ -101,6 +104,7 @@ grep -q "PASS  heal - ran: curl .*/sim/v1/heal" "$WORK/run.out" || fail "the hea
 grep -q "PASS  check not identical" "$WORK/run.out" || fail "the sites were not seen out of sync first"
 grep -qE "PASS  check identical - [0-9]+ caches compared" "$WORK/run.out" || fail "check identical did not pass"
 grep -q "PASS  check replication site-a -> site-b online" "$WORK/run.out" || fail "replication check"
+grep -q "PASS  check push site-a -> site-b idle" "$WORK/run.out" || fail "push status check"
 ok
 grep -qE "^target-ch11-procedure +target +pass +30 +" "$WORK/run.out" || fail "the table row is not 'target pass 30'"
 for skipped in "workload kv" "stop keycloak on site-b" "start keycloak on site-b" "check no-lost-writes" \
@@ -118,14 +122,31 @@ ok
 # ------------------------------------------------------------------------
 # A check that does not hold fails the run (exit 1), with the reason
 
-printf 'name target-bad\ntopology keycloak-ha\non site-a: site status --all-caches --site=site-b\n    output: { "status" : "offline" }\ncheck entries site-a sessions = 999\n' \
-  >"$WORK/bad.xsim"
+# (and --target-max-wait shortens a 10 min wait to 1 s; a fault without a
+# command is skipped; one whose command fails fails)
+cat >"$WORK/bad.xsim" <<'EOS'
+name target-bad
+topology keycloak-ha
+wait 10m
+partition site-a site-b
+crash site-b
+on site-a: site status --all-caches --site=site-b
+    output: { "status" : "offline" }
+check entries site-a sessions = 999
+EOS
 rc=0
-timeout "$RUN_BOUND_S" "$XSIM" run "$WORK/bad.xsim" --target "$URL_A,$URL_B" >"$WORK/run.out" 2>"$WORK/run.err" || rc=$?
+timeout "$RUN_BOUND_S" "$XSIM" run "$WORK/bad.xsim" --target "$URL_A,$URL_B" --target-max-wait 1s -v \
+  --target-fault 'crash=echo crashing {site}; exit 3' >"$WORK/run.out" 2>"$WORK/run.err" || rc=$?
 [ "$rc" = 1 ] || fail "a failing target run exited $rc, not 1"
 grep -q "FAIL  on site-a: site status" "$WORK/run.out" || fail "the wrong output was not reported"
 grep -q "FAIL  check entries site-a sessions = 999 - sessions on site-a has $KEYS entries" "$WORK/run.out" ||
   fail "the entries check was not reported"
+grep -q "PASS  wait 10m - waited 1.000 s" "$WORK/run.out" || fail "--target-max-wait did not shorten the wait"
+grep -q "SKIP .*bad.xsim:4  partition site-a site-b - no --target-fault partition=COMMAND" "$WORK/run.out" ||
+  fail "the partition without a command was not skipped"
+grep -q "FAIL  crash site-b - 'echo crashing site-b; exit 3' exited 3: crashing site-b" "$WORK/run.out" ||
+  fail "the failing crash command was not reported"
+grep -qE "^target-bad +target +FAIL +1 +1 +1 +" "$WORK/run.out" || fail "the table row is not 'target FAIL 1 1 1'"
 ok
 
 kill -TERM "$SERVER_PID"
