@@ -25,6 +25,7 @@ int xs_tgt_site(const xs_tgt *t, const char *name) {
 }
 
 int xs_tgt_get(xs_tgt *t, int s, const char *target, xs_cli_response *out, char *why, size_t len) {
+  if (s < 0 || s >= t->nsites) return snprintf(why, len, "GET %s: no such site", target), XS_ENOSITE;
   xs_http_request *req = xs_http_request_new("GET", target);
   if (!req) return snprintf(why, len, "out of memory"), XS_ENOMEM;
   xs_cli_transport tr = xs_cli_curl_transport(t->http[s]);
@@ -247,9 +248,20 @@ static int identical(xs_tgt *t, const xs_scn_cond *c, char *why, size_t len) {
   return 1;
 }
 
+/* The sites a condition names must be the topology's. */
+static int known_sites(const xs_tgt *t, const xs_scn_cond *c, char *why, size_t len) {
+  const char *names[] = {c->a.name, c->b.name};
+  for (int i = 0; i < 2; i++)
+    if (names[i][0] && xs_tgt_site(t, names[i]) < 0)
+      return snprintf(why, len, "unknown site '%s' (the topology has %s, %s%s)", names[i], t->topo.sites[0].name,
+                      t->nsites > 1 ? t->topo.sites[1].name : "", t->nsites > 2 ? ", ..." : ""), XS_ENOSITE;
+  return 0;
+}
+
 int xs_tgt_cond(xs_tgt *t, const xs_scn_cond *c, char *why, size_t len) {
   int rc;
   why[0] = 0;
+  if ((rc = known_sites(t, c, why, len)) < 0) return rc;
   switch (c->kind) {
   case XS_COND_IDENTICAL: rc = identical(t, c, why, len); break;
   case XS_COND_REPLICATION: rc = backups_are(t, c, false, why, len); break;
