@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """run_junit_test.py - `xsim run --junit/--json` read by real consumers.
 
-Runs the scenario library once with --junit and --json, parses the JUnit XML
-with xml.etree (the way CI systems read it) and the JSON with json, and checks
+Runs the scenario library once with --junit and --json, validates the JUnit
+XML against tests/data/junit.xsd with xmllint, parses it with xml.etree (the way CI systems read it) and the JSON with json, and checks
 the counts against each other and against the library: every testcase met its
 expectation, the negative scenarios included.
 
@@ -24,6 +24,11 @@ def main():
         p = subprocess.run([xsim, "run", scenarios, "--junit", junit, "--json", js],
                            capture_output=True, text=True)
         assert p.returncode == 0, p.stdout + p.stderr
+        # Schema validation first (tests/data/junit.xsd, the JUnitReport
+        # layout CI consumers expect), then a real consumer's reading.
+        xsd = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "junit.xsd")
+        v = subprocess.run(["xmllint", "--noout", "--schema", xsd, junit], capture_output=True, text=True)
+        assert v.returncode == 0, v.stdout + v.stderr
         root = ET.parse(junit).getroot()
         assert root.tag == "testsuites", root.tag
         suites = root.findall("testsuite")
