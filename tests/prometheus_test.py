@@ -38,6 +38,7 @@ TIME_SCALE = 40        # virtual ms per wall ms: 15 s of detection in ~0.4 s
 START_BOUND_S = 20     # xsim banner, prometheus /-/ready
 STEP_BOUND_S = 30      # each state change seen through Prometheus
 POLL_S = 0.25
+PROM_ATTEMPTS = 3      # prometheus starts (a free port can be taken in between)
 # interfaces.md section 3.2, verbatim (namespace "default", remote site-b).
 SITE_OFFLINE = ('min by (namespace, site) (vendor_jgroups_site_view_status'
                 '{namespace="default",site="site-b"}) == 0')
@@ -148,20 +149,28 @@ scrape_configs:
             f.write(RULES)
 
     def start_prometheus(self):
+        """On a port free a moment ago; another process may take it in between,
+        so a prometheus that exits at start is tried again on another one."""
         self.write_config()
-        self.prom_port = free_port()
-        log = open(os.path.join(self.tmp, "prometheus.log"), "w")
-        self.prom = subprocess.Popen(
-            [self.prometheus, "--config.file=" + os.path.join(self.tmp, "prometheus.yml"),
-             f"--web.listen-address=127.0.0.1:{self.prom_port}",
-             "--storage.tsdb.path=" + os.path.join(self.tmp, "data"), "--log.level=warn"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        for attempt in range(PROM_ATTEMPTS):
+            self.prom_port = free_port()
+            log = open(os.path.join(self.tmp, "prometheus.log"), "w")
+            self.prom = subprocess.Popen(
+                [self.prometheus, "--config.file=" + os.path.join(self.tmp, "prometheus.yml"),
+                 f"--web.listen-address=127.0.0.1:{self.prom_port}",
+                 "--storage.tsdb.path=" + os.path.join(self.tmp, "data"), "--log.level=warn"],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
-        def ready():
-            if self.prom.poll() is not None:
-                raise Failure("prometheus exited at start: " + self.tail("prometheus.log"))
-            return http("GET", f"http://127.0.0.1:{self.prom_port}/-/ready")[0] == 200
-        wait_for("prometheus /-/ready", START_BOUND_S, ready)
+            def ready():
+                if self.prom.poll() is not None:
+                    raise Failure("prometheus exited at start: " + self.tail("prometheus.log"))
+                return http("GET", f"http://127.0.0.1:{self.prom_port}/-/ready")[0] == 200
+            try:
+                wait_for("prometheus /-/ready", START_BOUND_S, ready)
+                return
+            except Failure:
+                if self.prom.poll() is None or attempt == PROM_ATTEMPTS - 1:
+                    raise
 
     def tail(self, name, n=20):
         try:
