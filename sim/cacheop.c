@@ -65,6 +65,7 @@ xs_opctx *xs__op_alloc(xs_sim *sim, size_t bytes) {
     cap = (uint32_t)bytes;
   }
   memset(op, 0, offsetof(xs_opctx, buf));
+  xs__tnode_init(&op->lock_tn);
   op->buf = buf;
   op->buf_cap = cap;
   op->err[0] = 0;
@@ -79,7 +80,7 @@ xs_opctx *xs__op_alloc(xs_sim *sim, size_t bytes) {
 void xs__op_unref(xs_sim *sim, xs_opctx *op) {
   assert(op->refs > 0);
   if (--op->refs) return;
-  assert(op->lock == NULL);
+  assert(op->lock == NULL && !xs__tnode_queued(&op->lock_tn));
   if (op->ver) xs_irac_pool_unref(sim->vpool, op->ver);
   live_remove(sim, op);
   if (sim->op_free_n < OP_FREE_LIST_MAX && op->buf_cap <= 4096) {

@@ -36,7 +36,7 @@ xs_xreq *xs__xreq_new(xs_sim *sim, xs_xr_kind kind, int from, int to, int cache)
   }
   memset(r, 0, offsetof(xs_xreq, reply_msg));
   r->reply_msg[0] = 0;
-  r->tq = -1;
+  xs__tnode_init(&r->tn);
   r->refs = 1;
   r->kind = (uint8_t)kind;
   r->from = (int8_t)from;
@@ -96,78 +96,20 @@ static void inflight_remove(xs_sim *sim, xs_xreq *r) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Timeouts.  Each request used to have its own timeout event, which stayed  */
-/* queued (holding the request) long after the reply came: at a million      */
-/* writes a second and a 15 s timeout, 15 million stale events.  Now the     */
-/* requests of one timeout length wait in a FIFO, sorted by deadline because */
-/* they were sent in time order, and one event is pending per FIFO - for its */
-/* head, at the sequence number reserved when that request was sent, so the */
-/* timeout runs exactly where its own event would have run.                  */
+/* Timeouts: the requests of one timeout length share a queue (tqueue.c), so */
+/* an answered request leaves no event behind.                               */
 
-static void tq_event(xs_sim *sim, void *obj, uint64_t qi);
-
-/* The queue for timeout_ms, created on first use; -1 when out of memory. */
-static int tq_index(xs_sim *sim, xs_ms timeout_ms) {
-  for (uint32_t i = 0; i < sim->ntqs; i++)
-    if (sim->tqs[i].timeout_ms == timeout_ms) return (int)i;
-  if (sim->ntqs == sim->tqs_cap) {
-    uint32_t cap = sim->tqs_cap ? sim->tqs_cap * 2 : 8;
-    xs_tqueue *q = realloc(sim->tqs, cap * sizeof *q);
-    if (!q) return -1;
-    sim->tqs = q;
-    sim->tqs_cap = cap;
-  }
-  sim->tqs[sim->ntqs] = (xs_tqueue){timeout_ms, NULL, NULL, false, 0};
-  return (int)sim->ntqs++;
-}
-
-/* Schedules queue qi's event for its head's deadline. */
-static void tq_arm(xs_sim *sim, uint32_t qi) {
-  xs_tqueue *q = &sim->tqs[qi];
-  const xs_xreq *h = q->head;
-  q->armed = true;
-  q->armed_seq = h->timeout_seq;
-  int rc = xs_engine_at_seq(&sim->eng, h->sent_ms + h->timeout_ms, true, tq_event, NULL, qi,
-                            h->timeout_seq);
-  /* Like xs__at: running out of event slots is a broken invariant. */
-  assert(rc == 0);
-  (void)rc;
-}
-
-static void tq_remove(xs_sim *sim, xs_xreq *r) {
-  if (r->tq < 0) return;
-  xs_tqueue *q = &sim->tqs[r->tq];
-  if (r->tq_prev) r->tq_prev->tq_next = r->tq_next;
-  else q->head = r->tq_next;
-  if (r->tq_next) r->tq_next->tq_prev = r->tq_prev;
-  else q->tail = r->tq_prev;
-  r->tq_prev = r->tq_next = NULL;
-  r->tq = -1;
-}
-
+static void time_out_node(xs_sim *sim, xs_tnode *n);
 static void timeout_event(xs_sim *sim, void *obj, uint64_t arg);
 
 /* Starts r's timeout; the request must have just been sent. */
-static void tq_add(xs_sim *sim, xs_xreq *r) {
-  r->timeout_seq = xs_engine_reserve_seq(&sim->eng);
-  int qi = tq_index(sim, r->timeout_ms);
-  if (qi < 0) {
-    /* No memory for a queue: an event of its own, as it always was. */
-    r->refs++;
-    int rc = xs_engine_at_seq(&sim->eng, r->sent_ms + r->timeout_ms, true, timeout_event, r, 0,
-                              r->timeout_seq);
-    assert(rc == 0);
-    (void)rc;
-    return;
-  }
-  xs_tqueue *q = &sim->tqs[qi];
-  r->tq = qi;
-  r->tq_prev = q->tail;
-  r->tq_next = NULL;
-  if (q->tail) q->tail->tq_next = r;
-  else q->head = r;
-  q->tail = r;
-  if (!q->armed) tq_arm(sim, (uint32_t)qi);
+static void timeout_start(xs_sim *sim, xs_xreq *r) {
+  if (xs__tq_add(sim, &r->tn, r->timeout_ms, time_out_node) == 0) return;
+  /* No queue to be had: an event of its own, at the sequence reserved. */
+  r->refs++;
+  int rc = xs_engine_at_seq(&sim->eng, r->tn.deadline, true, timeout_event, r, 0, r->tn.seq);
+  assert(rc == 0);
+  (void)rc;
 }
 
 /* The sender's answer.  Drops the sender's reference. */
@@ -177,7 +119,7 @@ static void complete(xs_sim *sim, xs_xreq *r, xs_outcome outcome, const char *ms
   assert(sim->xreqs_pending > 0);
   sim->xreqs_pending--;
   inflight_remove(sim, r);
-  tq_remove(sim, r);
+  xs__tq_remove(sim, &r->tn);
   xs__ev(sim, outcome == XS_OUTCOME_OK ? XS_EV_XSITE_REPLY : XS_EV_XSITE_TIMEOUT, r->from, r->to,
          r->cache, (int32_t)outcome, r->request_id, msg);
   /* A sender that crashed meanwhile has already been answered for (see
@@ -241,27 +183,17 @@ static void time_out(xs_sim *sim, xs_xreq *r) {
   complete(sim, r, XS_OUTCOME_COMM, msg);
 }
 
-/* A request's own timeout event (only when its queue could not be made). */
+/* A request's own timeout event (only when no queue could be had). */
 static void timeout_event(xs_sim *sim, void *obj, uint64_t arg) {
   xs_xreq *r = obj;
   if (!r->done) time_out(sim, r);
   xs__xreq_unref(sim, r);
 }
 
-/* Queue qi's event.  If its head is still the request it was armed for, that
- * request's deadline is now; otherwise that one was answered meanwhile and
- * the event only re-arms for the current head. */
-static void tq_event(xs_sim *sim, void *obj, uint64_t qi) {
-  xs_tqueue *q = &sim->tqs[qi];
-  q->armed = false;
-  xs_xreq *r = q->head;
-  if (r && r->timeout_seq == q->armed_seq) {
-    assert(r->sent_ms + r->timeout_ms == sim->eng.now);
-    /* The answer may send requests, which may move sim->tqs. */
-    time_out(sim, r);
-    q = &sim->tqs[qi];
-  }
-  if (!q->armed && q->head) tq_arm(sim, (uint32_t)qi);
+static void time_out_node(xs_sim *sim, xs_tnode *n) {
+  xs_xreq *r = (xs_xreq *)((char *)n - offsetof(xs_xreq, tn));
+  assert(!r->done);
+  time_out(sim, r);
 }
 
 static void suspect_event(xs_sim *sim, void *obj, uint64_t arg) {
@@ -296,7 +228,7 @@ void xs__xreq_send(xs_sim *sim, xs_xreq *r) {
     xs__ev(sim, XS_EV_XSITE_LOST, r->from, r->to, r->cache, r->kind, r->request_id, "request");
   /* Timeouts are background events: run_quiescent counts pending requests
    * instead. */
-  tq_add(sim, r);
+  timeout_start(sim, r);
 }
 
 void xs__xreq_reply(xs_sim *sim, xs_xreq *r, xs_outcome outcome, const char *msg) {

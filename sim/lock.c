@@ -8,6 +8,7 @@
  * out.
  */
 #include <assert.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,28 +52,40 @@ static void timeout_text(xs_sim *sim, xs_cinst *ci, xs_opctx *op, const xs_opctx
            t, key, me, by);
 }
 
-static void lock_timeout_event(xs_sim *sim, void *obj, uint64_t gen) {
-  xs_opctx *op = obj;
-  if (op->state == XS_OPS_LOCK_WAIT && op->lock_gen == gen) {
-    xs_cinst *ci = xs__cinst(sim, op->site, op->cache);
-    xs_lock *k = op->lock;
-    /* Unlink op from the waiters; it never held the lock. */
-    xs_opctx **w = &k->wait_head, *prev = NULL;
-    while (*w && *w != op) {
-      prev = *w;
-      w = &(*w)->lock_next;
-    }
-    assert(*w == op);
-    *w = op->lock_next;
-    if (k->wait_tail == op) k->wait_tail = prev;
-    op->lock_next = NULL;
-    op->lock = NULL;
-    op->lock_gen++;
-    op->status = XS_ELOCK;
-    timeout_text(sim, ci, op, k->holder);
-    xs__ev(sim, XS_EV_LOCK_TIMEOUT, op->site, -1, op->cache, 0, op->id, NULL);
-    xs__op_lock_resumed(sim, op);
+/* A waiter's acquire-timeout has passed: it leaves the waiters (it never
+ * held the lock) and resumes with ISPN000299. */
+static void wait_time_out(xs_sim *sim, xs_opctx *op) {
+  xs_cinst *ci = xs__cinst(sim, op->site, op->cache);
+  xs_lock *k = op->lock;
+  xs_opctx **w = &k->wait_head, *prev = NULL;
+  while (*w && *w != op) {
+    prev = *w;
+    w = &(*w)->lock_next;
   }
+  assert(*w == op);
+  *w = op->lock_next;
+  if (k->wait_tail == op) k->wait_tail = prev;
+  op->lock_next = NULL;
+  op->lock = NULL;
+  op->lock_gen++;
+  op->status = XS_ELOCK;
+  timeout_text(sim, ci, op, k->holder);
+  xs__ev(sim, XS_EV_LOCK_TIMEOUT, op->site, -1, op->cache, 0, op->id, NULL);
+  xs__op_lock_resumed(sim, op);
+}
+
+/* From the timeout queue: a granted or abandoned wait has left it already. */
+static void wait_timeout_node(xs_sim *sim, xs_tnode *n) {
+  xs_opctx *op = (xs_opctx *)((char *)n - offsetof(xs_opctx, lock_tn));
+  assert(op->state == XS_OPS_LOCK_WAIT && op->lock);
+  wait_time_out(sim, op);
+}
+
+/* An own event, when no queue could be had: lock_gen voids it once the
+ * wait has ended, and the reference keeps op until it runs. */
+static void wait_timeout_event(xs_sim *sim, void *obj, uint64_t gen) {
+  xs_opctx *op = obj;
+  if (op->state == XS_OPS_LOCK_WAIT && op->lock_gen == gen) wait_time_out(sim, op);
   xs__op_unref(sim, op);
 }
 
@@ -126,10 +139,15 @@ bool xs__lock_acquire(xs_sim *sim, xs_cinst *ci, xs_opctx *op, xs_ms timeout_ms)
   if (k->wait_tail) k->wait_tail->lock_next = op;
   else k->wait_head = op;
   k->wait_tail = op;
-  op->refs++;
-  /* Background: a granted lock leaves this event stale, and waiting ops are
-   * counted as pending work anyway. */
-  xs__at_bg(sim, sim->eng.now + timeout_ms, lock_timeout_event, op, op->lock_gen);
+  /* Background, as waiting ops are counted as pending work anyway.  The
+   * queue holds no reference: whatever ends the wait takes op out of it. */
+  if (xs__tq_add(sim, &op->lock_tn, timeout_ms, wait_timeout_node) != 0) {
+    op->refs++;
+    int rc = xs_engine_at_seq(&sim->eng, op->lock_tn.deadline, true, wait_timeout_event, op,
+                              op->lock_gen, op->lock_tn.seq);
+    assert(rc == 0);
+    (void)rc;
+  }
   return false;
 }
 
@@ -145,6 +163,7 @@ void xs__lock_release(xs_sim *sim, xs_cinst *ci, xs_opctx *op) {
     if (!k->wait_head) k->wait_tail = NULL;
     next->lock_next = NULL;
     next->lock_gen++;
+    xs__tq_remove(sim, &next->lock_tn);
     k->holder = next;
     k->key = next->key;
     next->state = XS_OPS_NEW;
@@ -169,6 +188,7 @@ void xs__locks_reset(xs_sim *sim, xs_cinst *ci) {
         w->lock_next = NULL;
         w->lock = NULL;
         w->lock_gen++;
+        xs__tq_remove(sim, &w->lock_tn);
         w->status = XS_ESITEDOWN;
         xs__op_lock_resumed(sim, w);
         w = next;

@@ -280,7 +280,7 @@ void xs_sim_free(xs_sim *sim) {
     free(r);
   }
   free_event_owned(sim);
-  free(sim->tqs);
+  xs__tqueues_free(&sim->tqs);
   xs_irac_pool_free(sim->vpool);
   xs_engine_free(&sim->eng);
   xs_evlog_free(&sim->log);

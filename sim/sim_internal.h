@@ -28,6 +28,7 @@
 #include "offline.h"
 #include "prng.h"
 #include "store.h"
+#include "tqueue.h"
 #include "xsim.h"
 
 typedef struct xs_opctx xs_opctx;
@@ -101,7 +102,8 @@ struct xs_opctx {
   xs_op_cb cb;
   void *ud;
   xs_ms invoked_ms;
-  uint64_t lock_gen;      /* bumped when a lock wait ends, to void stale timeouts */
+  uint64_t lock_gen;      /* bumped when a lock wait ends, to void stale events */
+  xs_tnode lock_tn;       /* the lock wait's timeout (tqueue.c) */
   xs_opctx *lock_next;
   xs_lock *lock;          /* the lock held, if any */
   int32_t backups_pending;
@@ -155,9 +157,7 @@ struct xs_xreq {
   uint32_t to_epoch, from_epoch;
   uint64_t request_id;   /* per sending site, as in ISPN000476 */
   xs_ms sent_ms, timeout_ms;
-  uint64_t timeout_seq;  /* the event sequence its timeout sorts by */
-  int32_t tq;            /* its timeout queue (link.c), -1 when in none */
-  xs_xreq *tq_prev, *tq_next;
+  xs_tnode tn;           /* its timeout (tqueue.c) */
   xs_xreq_done_fn on_done;
   xs_opctx *op;          /* WRITE / PREPARE / CLEAR: the client op */
   void *owner;           /* ST: the push; IRAC: the backup state */
@@ -175,16 +175,6 @@ struct xs_xreq {
   char reply_msg[XS_MSG_BYTES_MAX];
 };
 
-/* The requests whose timeout is one length, in the order they were sent -
- * which is also their deadlines' order - with one engine event at a time
- * for the earliest (link.c).  A request that is answered leaves its queue
- * at once, so answered requests leave no events behind. */
-typedef struct xs_tqueue {
-  xs_ms timeout_ms;
-  xs_xreq *head, *tail;
-  bool armed;                /* an event is pending for this queue ... */
-  uint64_t armed_seq;        /* ... for the request with this sequence */
-} xs_tqueue;
 
 /* ------------------------------------------------------------------------ */
 /* Per (cache, remote site): the backup state                                 */
@@ -280,8 +270,7 @@ struct xs_sim {
   xs_xreq *xreqs_live;
   xs_xreq *xreq_free;        /* recycled requests */
   uint32_t xreq_free_n;
-  xs_tqueue *tqs;            /* request timeout queues, one per length */
-  uint32_t ntqs, tqs_cap;
+  xs_tqueues tqs;            /* timeout queues of requests and lock waits */
   xs_log_cb log_cb;
   void *log_ud;
   char last_error[XS_MSG_BYTES_MAX];

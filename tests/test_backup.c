@@ -626,6 +626,69 @@ static void local_concurrent_write_lock_timeout(void **state) {
   xs_sim_free(sim);
 }
 
+/* xsim rule (lock.c, tqueue.c): writes queued on one key are granted the
+ * lock in arrival order, and a granted wait leaves nothing behind in the
+ * engine - at most one pending timeout event per queue, not one per wait. */
+static void lock_waits_fifo_leave_no_events(void **state) {
+  bctx x;
+  bctx_open(&x, &FAIL_13S, XS_TX_NONE);
+  enum { N = 200 };
+  static xt_result r[N];
+  char v[16];
+  for (int i = 0; i < N; i++) {
+    snprintf(v, sizeof v, "v%d", i);
+    xt_put_async(x.sim, SA, x.c, "k", v, &r[i]);
+  }
+  xt_wait(x.sim, &r[N - 1]);
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(r[i].status, 0);
+    /* One SYNC round trip (2 x 1 ms) each, one after the other. */
+    assert_int_equal(r[i].completed_ms - r[i].invoked_ms, 2 * (i + 1));
+  }
+  assert_true(xs_sim_events_pending(x.sim) <= 2);
+  assert_peek(x.sim, SA, x.c, "k", "v199");
+  assert_peek(x.sim, SB, x.c, "k", "v199");
+  /* Background timeout events only, each for its queue's first deadline
+   * (lock wait 10 s, request 13 s); once those pass nothing is left. */
+  xt_settle(x.sim);
+  xs_sim_run_until(x.sim, xs_sim_now(x.sim) + 13000);
+  assert_int_equal(xs_sim_events_pending(x.sim), 0);
+  xs_sim_free(x.sim);
+}
+
+/* xsim rule (lock.c): each waiter times out exactly acquire-timeout after it
+ * started waiting, in order, with ISPN000299 - even when earlier waiters of
+ * the same queue were granted or timed out before it. */
+static void lock_wait_timeouts_exact_and_ordered(void **state) {
+  bctx x;
+  bctx_open(&x, &FAIL_13S, XS_TX_NONE);
+  cut(&x);
+  xt_result hold, w[4];
+  xt_put_async(x.sim, SA, x.c, "k", "held", &hold);
+  for (int i = 0; i < 4; i++) {
+    xs_sim_run_until(x.sim, xs_sim_now(x.sim) + (i < 3 ? 500 : 2000));
+    xt_put_async(x.sim, SA, x.c, "k", "waiting", &w[i]);
+  }
+  xt_wait(x.sim, &w[2]);
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(w[i].status, XS_ELOCK);
+    assert_int_equal(w[i].completed_ms - w[i].invoked_ms, 10000);
+    assert_non_null(strstr(w[i].error, "ISPN000299: Unable to acquire lock after 10 seconds for key k"));
+  }
+  assert_false(hold.done);
+  xt_wait(x.sim, &hold);
+  assert_int_equal(hold.status, XS_EBACKUP);
+  assert_int_equal(hold.completed_ms - hold.invoked_ms, 13000);
+  /* The fourth (waiting since 3.5 s) is granted at 13 s, when the holder
+   * lets go, and its own backup then times out. */
+  xt_wait(x.sim, &w[3]);
+  assert_int_equal(w[3].status, XS_EBACKUP);
+  assert_int_equal(w[3].completed_ms, 13000 + 13000);
+  /* Its stale lock deadline (13.5 s) has run by now; nothing is left. */
+  assert_int_equal(xs_sim_events_pending(x.sim), 0);
+  xs_sim_free(x.sim);
+}
+
 /* xsim rule (seed 001: with the default 10 s acquire-timeout, concurrent
  * updates from both sites "cause the transaction to be blocked for 10
  * seconds"): two pessimistic transactions deadlock across the sites until
@@ -820,6 +883,8 @@ int main(void) {
       cmocka_unit_test(nontx_concurrent_writes_both_sites),
       cmocka_unit_test(zero_acquire_timeout_fails_on_arrival),
       cmocka_unit_test(local_concurrent_write_lock_timeout),
+      cmocka_unit_test(lock_waits_fifo_leave_no_events),
+      cmocka_unit_test(lock_wait_timeouts_exact_and_ordered),
       cmocka_unit_test(tx_concurrent_writes_deadlock),
       cmocka_unit_test(tx_concurrent_counter),
       cmocka_unit_test(crash_completes_inflight_ops),
