@@ -149,6 +149,8 @@ void xs__st_track_write(xs_cinst *ci, const uint8_t *key, uint32_t klen, uint64_
 
 static void drop_tombstone(xs_sim *sim, xs_cinst *ci, const uint8_t *key, uint32_t klen,
                            uint64_t hash) {
+  /* Only ASYNC caches keep tombstones: spare the others a probe. */
+  if (xs_store_count(ci->tombstones) == 0) return;
   xs_entry *t = xs_store_find(ci->tombstones, key, klen, hash);
   if (!t) return;
   xs_meta m;

@@ -42,12 +42,15 @@ static uint64_t hash_record(uint64_t h, const xs_ev_record *r) {
   return h;
 }
 
+/* The next ring slot; fill() and set_text() write every field of it. */
 static xs_ev_record *next_slot(xs_evlog *l) {
   xs_ev_record *r = &l->ring[l->count & (XS_EVLOG_RING_MAX - 1)];
-  memset(r, 0, sizeof *r);
   r->seq = l->count++;
   return r;
 }
+
+/* The text's tail is zeroed: the hash reads whole words. */
+static void set_text_tail(xs_ev_record *r, size_t n) { memset(r->text + n, 0, sizeof r->text - n); }
 
 static void finish(xs_evlog *l, xs_ev_record *r) {
   l->hash = hash_record(l->hash, r);
@@ -78,11 +81,13 @@ void xs_evlog_add(xs_evlog *l, xs_ms time, xs_ev_kind kind, int site, int peer, 
                   int32_t code, uint64_t arg, const char *text) {
   xs_ev_record *r = next_slot(l);
   fill(r, time, kind, site, peer, cache, code, arg);
+  size_t n = 0;
   if (text) {
-    size_t n = strlen(text);
+    n = strlen(text);
     if (n > sizeof r->text - 1) n = sizeof r->text - 1;
     memcpy(r->text, text, n);
   }
+  set_text_tail(r, n);
   finish(l, r);
 }
 
@@ -92,5 +97,6 @@ void xs_evlog_add_bytes(xs_evlog *l, xs_ms time, xs_ev_kind kind, int site, int 
   fill(r, time, kind, site, peer, cache, code, arg);
   if (len > sizeof r->text - 1) len = sizeof r->text - 1;
   for (size_t i = 0; i < len; i++) r->text[i] = (bytes[i] >= 32 && bytes[i] < 127) ? (char)bytes[i] : '.';
+  set_text_tail(r, len);
   finish(l, r);
 }

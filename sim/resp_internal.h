@@ -223,6 +223,8 @@ struct xs_resp_session {
   const char **argv;
   const size_t *argl;
   const xs__resp_cmd *cmd;
+  const xs__resp_cmd *last_cmd; /* the previous command found: a pipeline
+                                 * repeats one name, so try it first */
   xs__resp_cx cx;
   /* Scratch reused across commands. */
   xs__resp_items ia, ib;

@@ -211,6 +211,23 @@ void xs__resp_err_arity(xs_resp_session *s) {
   xs_resp_w_errorf(&s->out, "ERR wrong number of arguments for '%s' command", name);
 }
 
+/* Whether the argument is the command name `upper`, in any case. */
+static bool name_is(const char *upper, const char *arg, size_t len) {
+  for (size_t i = 0; i < len; i++) {
+    char c = arg[i];
+    if (upper[i] == 0 || (c >= 'a' && c <= 'z' ? c - 32 : c) != upper[i]) return false;
+  }
+  return upper[len] == 0;
+}
+
+static const xs__resp_cmd *find_command(xs_resp_session *s) {
+  const xs__resp_cmd *c = s->last_cmd;
+  if (c && name_is(c->name, s->argv[0], s->argl[0])) return c;
+  c = xs__resp_cmd_find(s->argv[0], s->argl[0]);
+  if (c) s->last_cmd = c;
+  return c;
+}
+
 /* The checks of RespHandler and RespRequestHandler.handleRequest, in their
  * order: server ready, known command, arity, then authentication. */
 static void run_command(xs_resp_session *s) {
@@ -218,7 +235,7 @@ static void run_command(xs_resp_session *s) {
   s->argv = s->parser.argv;
   s->argl = s->parser.argl;
   reset_cx(s);
-  const xs__resp_cmd *c = xs__resp_cmd_find(s->argv[0], s->argl[0]);
+  const xs__resp_cmd *c = find_command(s);
   if (!xs_site_is_up(s->sim, s->site)) {
     xs_resp_w_error(&s->out, XS_RESP_E_NOTREADY);
   } else if (!c) {
