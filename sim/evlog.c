@@ -28,17 +28,16 @@ static uint64_t mix(uint64_t h, uint64_t v) {
   return h * 0x100000001b3ull + 0x632be59bd9b4e019ull;
 }
 
-static uint64_t hash_record(uint64_t h, const xs_ev_record *r) {
+/* One record into the running hash; its text is given as words w, of
+ * which the first ceil(n / 8) hold the n text bytes (the rest are zero and
+ * not hashed). */
+static uint64_t hash_record(uint64_t h, const xs_ev_record *r, const uint64_t *w, size_t n) {
   h = mix(h, (uint64_t)r->time);
   h = mix(h, ((uint64_t)r->kind << 48) ^ ((uint64_t)(uint8_t)r->site << 40) ^
                  ((uint64_t)(uint8_t)r->peer << 32) ^ (uint64_t)(uint16_t)r->cache);
   h = mix(h, (uint64_t)(uint32_t)r->code);
   h = mix(h, r->arg);
-  for (size_t i = 0; i < sizeof r->text && r->text[i]; i += 8) {
-    uint64_t w = 0;
-    memcpy(&w, r->text + i, 8);
-    h = mix(h, w);
-  }
+  for (size_t k = 0; 8 * k < n; k++) h = mix(h, w[k]);
   return h;
 }
 
@@ -49,11 +48,53 @@ static xs_ev_record *next_slot(xs_evlog *l) {
   return r;
 }
 
-/* The text's tail is zeroed: the hash reads whole words. */
-static void set_text_tail(xs_ev_record *r, size_t n) { memset(r->text + n, 0, sizeof r->text - n); }
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
 
-static void finish(xs_evlog *l, xs_ev_record *r) {
-  l->hash = hash_record(l->hash, r);
+/* Bytes p[0..m) (1 <= m <= 8) as a word, byte i in bits 8i..8i+7; with
+ * `printable`, bytes outside ' '..'~' read as '.'. */
+static uint64_t text_word(const uint8_t *p, size_t m, bool printable) {
+  uint64_t x = 0;
+  if (m == 8) {
+    memcpy(&x, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    /* Any byte below ' ' or above '~'?  (Exact as a yes/no.) */
+    bool odd = (((x - ONES * 0x20) & ~x) | ((x + ONES * 1) | x)) & HIGHS;
+    if (!printable || !odd) return x;
+    x = 0;
+  }
+  for (size_t i = 0; i < m; i++) {
+    uint8_t c = p[i];
+    if (printable && (c < 32 || c >= 127)) c = '.';
+    x |= (uint64_t)c << (8 * i);
+  }
+  return x;
+}
+
+/* Stores n text bytes, zero-padded, and gives their words to the hash in
+ * w.  The words are composed from the source, not read back from the
+ * record: loading a word over bytes just stored one at a time stalls on
+ * store forwarding. */
+static size_t set_text(xs_ev_record *r, const uint8_t *src, size_t n, bool printable, uint64_t w[6]) {
+  _Static_assert(sizeof r->text == 48, "the text is six words");
+  if (n > sizeof r->text - 1) n = sizeof r->text - 1;
+  for (size_t k = 0; k < 6; k++) {
+    uint64_t x = 8 * k < n ? text_word(src + 8 * k, n - 8 * k < 8 ? n - 8 * k : 8, printable) : 0;
+    w[k] = x;
+    /* Straight from the register: copying w as a whole would load wide
+     * over narrow stores, the stall this avoids. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    memcpy(r->text + 8 * k, &x, 8);
+  }
+  return n;
+}
+
+static void finish(xs_evlog *l, xs_ev_record *r, const uint64_t *w, size_t n) {
+  l->hash = hash_record(l->hash, r, w, n);
   if (!l->keep_all) return;
   if (l->all_n == l->all_cap) {
     size_t cap = l->all_cap ? l->all_cap * 2 : 4096;
@@ -80,23 +121,17 @@ static void fill(xs_ev_record *r, xs_ms time, xs_ev_kind kind, int site, int pee
 void xs_evlog_add(xs_evlog *l, xs_ms time, xs_ev_kind kind, int site, int peer, int cache,
                   int32_t code, uint64_t arg, const char *text) {
   xs_ev_record *r = next_slot(l);
+  uint64_t w[6];
   fill(r, time, kind, site, peer, cache, code, arg);
-  size_t n = 0;
-  if (text) {
-    n = strlen(text);
-    if (n > sizeof r->text - 1) n = sizeof r->text - 1;
-    memcpy(r->text, text, n);
-  }
-  set_text_tail(r, n);
-  finish(l, r);
+  size_t n = set_text(r, (const uint8_t *)text, text ? strlen(text) : 0, false, w);
+  finish(l, r, w, n);
 }
 
 void xs_evlog_add_bytes(xs_evlog *l, xs_ms time, xs_ev_kind kind, int site, int peer, int cache,
                         int32_t code, uint64_t arg, const uint8_t *bytes, size_t len) {
   xs_ev_record *r = next_slot(l);
+  uint64_t w[6];
   fill(r, time, kind, site, peer, cache, code, arg);
-  if (len > sizeof r->text - 1) len = sizeof r->text - 1;
-  for (size_t i = 0; i < len; i++) r->text[i] = (bytes[i] >= 32 && bytes[i] < 127) ? (char)bytes[i] : '.';
-  set_text_tail(r, len);
-  finish(l, r);
+  size_t n = set_text(r, bytes, len, true, w);
+  finish(l, r, w, n);
 }

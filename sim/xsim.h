@@ -413,7 +413,8 @@ typedef struct xs_ev_record {
 } xs_ev_record;
 
 const char *xs_ev_kind_name(xs_ev_kind k);
-/* The running hash of every event logged so far (FNV-1a 64 over the records). */
+/* The running hash of every event logged so far (64-bit, over every field of
+ * every record in order; see evlog.c). */
 uint64_t xs_evlog_hash(const xs_sim *sim);
 uint64_t xs_evlog_count(const xs_sim *sim);
 /* Copies records with seq >= since (those still in the ring) into out; returns
