@@ -47,6 +47,13 @@ void xs_buf_append(xs_buf *b, const void *p, size_t n) {
   b->len += n;
 }
 
+uint8_t *xs_buf_extend(xs_buf *b, size_t n) {
+  if (!reserve(b, n)) return NULL;
+  uint8_t *at = b->data + b->len;
+  b->len += n;
+  return at;
+}
+
 void xs_buf_puts(xs_buf *b, const char *s) { xs_buf_append(b, s, strlen(s)); }
 
 void xs_buf_printf(xs_buf *b, const char *fmt, ...) {

@@ -24,6 +24,9 @@ void xs_buf_free(xs_buf *b);
 void xs_buf_reset(xs_buf *b);          /* empty it, keep the memory, clear failed */
 bool xs_buf_ok(const xs_buf *b);
 void xs_buf_append(xs_buf *b, const void *p, size_t n);
+/* Grows len by n and returns where those n bytes go, for the caller to
+ * fill; NULL (and the buffer failed) when they do not fit. */
+uint8_t *xs_buf_extend(xs_buf *b, size_t n);
 void xs_buf_puts(xs_buf *b, const char *s);
 void xs_buf_printf(xs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Removes the first n bytes (consumed input). */

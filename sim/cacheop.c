@@ -161,14 +161,8 @@ static void drop_tombstone(xs_sim *sim, xs_cinst *ci, const uint8_t *key, uint32
 
 int xs__apply_put(xs_sim *sim, xs_cinst *ci, const uint8_t *key, uint32_t klen, uint64_t hash,
                   const uint8_t *val, uint32_t vlen, const xs_meta *m) {
-  xs_entry *old = xs_store_find(ci->store, key, klen, hash);
   uint32_t old_ver = 0;
-  if (old) {
-    xs_meta om;
-    xs_entry_meta(old, &om);
-    old_ver = om.ver;
-  }
-  int rc = xs_store_put(ci->store, key, klen, hash, val, vlen, m, NULL);
+  int rc = xs_store_put_ver(ci->store, key, klen, hash, val, vlen, m, &old_ver);
   if (rc) return rc;
   if (old_ver) xs_irac_pool_unref(sim->vpool, old_ver);
   drop_tombstone(sim, ci, key, klen, hash);

@@ -80,8 +80,9 @@ static uint64_t text_word(const uint8_t *p, size_t m, bool printable) {
 static size_t set_text(xs_ev_record *r, const uint8_t *src, size_t n, bool printable, uint64_t w[6]) {
   _Static_assert(sizeof r->text == 48, "the text is six words");
   if (n > sizeof r->text - 1) n = sizeof r->text - 1;
-  for (size_t k = 0; k < 6; k++) {
-    uint64_t x = 8 * k < n ? text_word(src + 8 * k, n - 8 * k < 8 ? n - 8 * k : 8, printable) : 0;
+  size_t k = 0;
+  for (; 8 * k < n; k++) {
+    uint64_t x = text_word(src + 8 * k, n - 8 * k < 8 ? n - 8 * k : 8, printable);
     w[k] = x;
     /* Straight from the register: copying w as a whole would load wide
      * over narrow stores, the stall this avoids. */
@@ -90,6 +91,7 @@ static size_t set_text(xs_ev_record *r, const uint8_t *src, size_t n, bool print
 #endif
     memcpy(r->text + 8 * k, &x, 8);
   }
+  memset(r->text + 8 * k, 0, sizeof r->text - 8 * k);
   return n;
 }
 

@@ -350,14 +350,18 @@ static int step(xs_resp_parser *p, const uint8_t *b, size_t len, size_t *i) {
   }
 }
 
-/* "<digits>\r\n" at b[*i..]: the value (past the CRLF), or -1 for
- * anything else, which the state machine then judges. */
+/* "<digits>\r\n" at b[*i..], as parse_ll would take the digits (no
+ * leading zero, at most FAST_DIGITS_MAX of them): the value (past the
+ * CRLF), or -1 for anything else, which the state machine then judges. */
 static int64_t fast_count(const uint8_t *b, size_t len, size_t *i) {
   size_t s = *i, e = s;
-  while (e < len && e - s <= FAST_DIGITS_MAX && b[e] >= '0' && b[e] <= '9') e++;
-  int64_t n;
-  if (e == s || e - s > FAST_DIGITS_MAX || len - e < 2 || b[e] != '\r' || b[e + 1] != '\n' ||
-      !parse_ll((const char *)b + s, e - s, &n))
+  int64_t n = 0;
+  while (e < len && b[e] >= '0' && b[e] <= '9') {
+    if (e - s == FAST_DIGITS_MAX) return -1;
+    n = n * 10 + (b[e] - '0');
+    e++;
+  }
+  if (e == s || (b[s] == '0' && e - s > 1) || len - e < 2 || b[e] != '\r' || b[e + 1] != '\n')
     return -1;
   *i = e + 2;
   return n;
@@ -385,10 +389,18 @@ static int fast_multibulk(xs_resp_parser *p, const uint8_t *b, size_t len, size_
     n[k] = (size_t)bl;
     i += (size_t)bl + 2;
   }
+  /* One reservation for all the arguments, each followed by its NUL. */
+  size_t total = 0;
+  for (int64_t k = 0; k < argc; k++) total += n[k] + 1;
+  size_t off = p->data.len;
+  uint8_t *d = xs_buf_extend(&p->data, total);
+  if (!d) return XS_ENOMEM;
   for (int64_t k = 0; k < argc; k++) {
-    if (add_arg(p, p->data.len, n[k])) return XS_ENOMEM;
-    xs_buf_append(&p->data, b + start[k], n[k]);
-    xs_buf_append(&p->data, "", 1);
+    if (add_arg(p, off, n[k])) return XS_ENOMEM;
+    memcpy(d, b + start[k], n[k]);
+    d[n[k]] = 0;
+    d += n[k] + 1;
+    off += n[k] + 1;
   }
   *used = i;
   return finish_command(p);

@@ -119,7 +119,8 @@ static size_t reply_line(const uint8_t *p, const uint8_t *end, long long *n) {
   const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
   if (!nl) return 0;
   size_t line = (size_t)(nl - p) + 1;
-  *n = strtoll((const char *)p + 1, NULL, 10);
+  /* Only the headers whose count is used: "+OK" needs no strtoll. */
+  *n = p[0] == '$' || p[0] == '%' || p[0] == '~' ? strtoll((const char *)p + 1, NULL, 10) : 0;
   if (p[0] == '$') {
     if (*n > 0 && (size_t)*n + 2 <= (size_t)(end - p) - line) line += (size_t)*n + 2;
     else if (*n == 0) line += 2;

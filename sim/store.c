@@ -763,16 +763,19 @@ static int insert(xs_store *s, size_t slot, const uint8_t *key, uint32_t klen, u
   return 0;
 }
 
-int xs_store_put(xs_store *s, const uint8_t *key, uint32_t klen, uint64_t hash,
-                 const uint8_t *val, uint32_t vlen, const xs_meta *m, xs_entry **out) {
+static int put(xs_store *s, const uint8_t *key, uint32_t klen, uint64_t hash, const uint8_t *val,
+               uint32_t vlen, const xs_meta *m, xs_entry **out, uint32_t *old_ver) {
+  if (old_ver) *old_ver = 0;
   if (klen > XS_KEY_BYTES_MAX || vlen > XS_VALUE_BYTES_MAX) return XS_ELIMIT;
   assert(hash == xs_hash_bytes(key, klen));
   bool found;
   size_t slot = index_probe(s, key, klen, hash, &found);
   size_t pos;
   int rc;
+  uint32_t ver = 0;
   if (found) {
     pos = s->index[slot].pos1 - 1;
+    ver = s->dense[pos]->ver;
     rc = replace(s, (uint32_t)pos, val, vlen, m);
   } else {
     pos = s->len;
@@ -781,7 +784,18 @@ int xs_store_put(xs_store *s, const uint8_t *key, uint32_t klen, uint64_t hash,
   if (rc != 0) return rc;
   tidy(s, &pos);
   if (out) *out = s->dense[pos];
+  if (old_ver) *old_ver = ver;
   return 0;
+}
+
+int xs_store_put(xs_store *s, const uint8_t *key, uint32_t klen, uint64_t hash,
+                 const uint8_t *val, uint32_t vlen, const xs_meta *m, xs_entry **out) {
+  return put(s, key, klen, hash, val, vlen, m, out, NULL);
+}
+
+int xs_store_put_ver(xs_store *s, const uint8_t *key, uint32_t klen, uint64_t hash,
+                     const uint8_t *val, uint32_t vlen, const xs_meta *m, uint32_t *old_ver) {
+  return put(s, key, klen, hash, val, vlen, m, NULL, old_ver);
 }
 
 int xs_store_remove(xs_store *s, const uint8_t *key, uint32_t klen, uint64_t hash) {

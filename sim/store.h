@@ -61,6 +61,12 @@ xs_entry *xs_store_find(const xs_store *s, const uint8_t *key, uint32_t klen, ui
 int xs_store_put(xs_store *s, const uint8_t *key, uint32_t klen, uint64_t hash,
                  const uint8_t *val, uint32_t vlen, const xs_meta *m, xs_entry **out);
 
+/* xs_store_put that also gives the replaced entry's version handle in
+ * *old_ver (0 when the key was new, or on failure): one probe, where a
+ * find before the put takes two. */
+int xs_store_put_ver(xs_store *s, const uint8_t *key, uint32_t klen, uint64_t hash,
+                     const uint8_t *val, uint32_t vlen, const xs_meta *m, uint32_t *old_ver);
+
 /* Removes a key.  Returns 0, or XS_ENOTFOUND when absent. */
 int xs_store_remove(xs_store *s, const uint8_t *key, uint32_t klen, uint64_t hash);
 

@@ -157,6 +157,27 @@ static void test_put_returns_entry(void **state) {
   xs_store_free(s);
 }
 
+/* xs_store_put_ver: the replaced entry's version handle, 0 for a new key
+ * and for a refused put. */
+static void put_ver_reports_replaced_version(void **state) {
+  (void)state;
+  xs_store *s = xs_store_new();
+  const uint8_t *k = (const uint8_t *)"key";
+  uint64_t h = xs_hash_bytes(k, 3);
+  xs_meta m = {XS_TIME_NEVER, -1, 0, 7, 0};
+  uint32_t old = 99;
+  assert_int_equal(xs_store_put_ver(s, k, 3, h, (const uint8_t *)"a", 1, &m, &old), 0);
+  assert_int_equal(old, 0);
+  m.ver = 8;
+  assert_int_equal(xs_store_put_ver(s, k, 3, h, (const uint8_t *)"bb", 2, &m, &old), 0);
+  assert_int_equal(old, 7);
+  old = 99;
+  assert_int_equal(xs_store_put_ver(s, k, 3, h, (const uint8_t *)"c", UINT32_MAX, &m, &old), XS_ELIMIT);
+  assert_int_equal(old, 0);
+  assert_value_str(find_str(s, "key"), "bb");
+  xs_store_free(s);
+}
+
 /* Values that grow and shrink across slab classes and into malloc'd sizes,
  * including new values that overlap the old value's own bytes. */
 static void test_replace_sizes(void **state) {
@@ -720,6 +741,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_put_find_remove_clear),
       cmocka_unit_test(test_put_returns_entry),
+      cmocka_unit_test(put_ver_reports_replaced_version),
       cmocka_unit_test(test_replace_sizes),
       cmocka_unit_test(test_meta_roundtrip),
       cmocka_unit_test(test_limits),
