@@ -11,7 +11,8 @@
 # usage: redis_compare.sh XSIM
 # env:   BENCH_REQUESTS (500000)  requests per redis-benchmark run
 #        BENCH_CLIENTS (50)       connections (redis-benchmark's default)
-#        BENCH_ROUNDS (9)         rounds; in each, xsim then redis, so that
+#        BENCH_ROUNDS (9)         rounds; in each, xsim and redis back to
+#                                 back (taking turns to go first), so that
 #                                 both see the same machine load; reported:
 #                                 each side's best and median, and the
 #                                 median of the rounds' own xsim/redis ratios
@@ -123,10 +124,17 @@ start_redis
 echo "redis_compare: xsim $("$XSIM" version 2>/dev/null | head -n 1) on 127.0.0.1:$XSIM_PORT (resp-xsite, clock $CLOCK," \
   "RESP port of site-a); $("$REDIS_SERVER" --version | cut -d' ' -f1-3) on 127.0.0.1:$REDIS_PORT"
 echo "redis_compare: $REQUESTS requests, $CLIENTS clients, ${BENCH_KEYSPACE:+random keys out of $BENCH_KEYSPACE, }$ROUNDS rounds${SERVER_CPU:+, servers on CPU 0 and the client on CPU 1}"
+# The two servers take turns going first, so that neither always meets the
+# machine as the other left it (warm caches, sockets in TIME_WAIT).
 for round in $(seq "$ROUNDS"); do
   for pipe in 1 16; do
-    run xsim "$pipe"
-    run redis "$pipe"
+    if [ $((round % 2)) = 1 ]; then
+      run xsim "$pipe"
+      run redis "$pipe"
+    else
+      run redis "$pipe"
+      run xsim "$pipe"
+    fi
   done
 done
 # The writes really were backed up: site-b holds what site-a's SETs wrote.
