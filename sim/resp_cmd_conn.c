@@ -273,6 +273,18 @@ static void client_text(xs_resp_session *s) {
   xs_buf_free(&t);
 }
 
+/* Every session of this endpoint, in the order they connected (only this
+ * one when the session was made without an endpoint list). */
+static void client_list(xs_resp_session *s) {
+  xs_buf t;
+  xs_buf_init(&t, XS_RESP_OUTPUT_BYTES_MAX);
+  if (!s->cfg.clients) client_info_text(s, &t);
+  for (xs_resp_session *o = s->cfg.clients ? s->cfg.clients->head : NULL; o; o = o->cl_next)
+    client_info_text(o, &t);
+  xs_resp_w_bulk(&s->out, t.data, t.len);
+  xs_buf_free(&t);
+}
+
 static bool unsupported_sub(const char *sub) {
   static const char *const subs[] = {"CACHING", "UNPAUSE", "PAUSE", "NO-EVICT", "KILL",
                                      "NO-TOUCH", "GETREDIR", "UNBLOCK", "REPLY"};
@@ -312,9 +324,8 @@ void xs__resp_cmd_client(xs_resp_session *s) {
   } else if (!strcmp(sub, "INFO")) {
     client_text(s);
   } else if (!strcmp(sub, "LIST")) {
-    /* This layer sees only its own connection; LIST needs ADMIN. */
     if (!(s->perms & XS_RESP_PERM_ADMIN)) xs_resp_w_error(&s->out, XS_RESP_E_WRONGPASS);
-    else client_text(s);
+    else client_list(s);
   } else if (!strcmp(sub, "TRACKING")) {
     xs_resp_w_error(&s->out, "ERR client tracking not supported");
   } else if (!strcmp(sub, "TRACKINGINFO")) {

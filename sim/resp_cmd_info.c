@@ -236,10 +236,11 @@ static void info_server(xs_resp_session *s, xs_buf *t) {
                 redis_mode(s), local_port(s), (long long)now * 1000);
 }
 
-static void info_clients(xs_buf *t) {
-  /* The connection count belongs to the server; this layer knows its own. */
-  xs_buf_puts(t, "# Clients\r\nconnected_clients:1\r\ncluster_connections:1\r\nmaxclients:10000\r\n"
-                 "client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\n"
+/* Infinispan counts its RESP server's connections (ClientMetadata). */
+static void info_clients(const xs_resp_session *s, xs_buf *t) {
+  uint32_t n = s->cfg.clients ? s->cfg.clients->count : 1;
+  xs_buf_printf(t, "# Clients\r\nconnected_clients:%u\r\ncluster_connections:%u\r\nmaxclients:10000\r\n", n, n);
+  xs_buf_puts(t, "client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\n"
                  "blocked_clients:0\r\ntracking_clients:0\r\npubsub_clients:0\r\n"
                  "watching_clients:0\r\nclients_in_timeout_table:0\r\ntotal_watched_keys:0\r\n"
                  "total_blocking_keys:0\r\n\r\n");
@@ -248,7 +249,7 @@ static void info_clients(xs_buf *t) {
 static void info_text(xs_resp_session *s, uint32_t secs, xs_buf *t) {
   const xs_topology *topo = xs_sim_topology(s->sim);
   if (secs & (1u << SEC_SERVER)) info_server(s, t);
-  if (secs & (1u << SEC_CLIENTS)) info_clients(t);
+  if (secs & (1u << SEC_CLIENTS)) info_clients(s, t);
   if (secs & (1u << SEC_MEMORY)) xs_buf_puts(t, info_memory);
   if (secs & (1u << SEC_PERSISTENCE)) xs_buf_puts(t, info_persistence);
   if (secs & (1u << SEC_STATS)) xs_buf_puts(t, info_stats);

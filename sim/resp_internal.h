@@ -223,6 +223,7 @@ struct xs_resp_session {
   const char **argv;
   const size_t *argl;
   const xs__resp_cmd *cmd;
+  xs_resp_session *cl_prev, *cl_next; /* in cfg.clients */
   const xs__resp_cmd *last_cmd; /* the previous command found: a pipeline
                                  * repeats one name, so try it first */
   xs__resp_cx cx;

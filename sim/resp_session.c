@@ -24,6 +24,31 @@ static const uint8_t empty_bytes[1] = {0};
 
 static void copy_str(char *dst, size_t n, const char *src) { snprintf(dst, n, "%s", src ? src : ""); }
 
+static void clients_join(xs_resp_session *s) {
+  xs_resp_clients *l = s->cfg.clients;
+  if (!l) return;
+  s->cl_prev = l->tail;
+  s->cl_next = NULL;
+  if (l->tail) l->tail->cl_next = s;
+  else l->head = s;
+  l->tail = s;
+  l->count++;
+}
+
+/* Leaves the endpoint's list when the connection ends, even if an
+ * operation keeps the session itself a while longer. */
+static void clients_leave(xs_resp_session *s) {
+  xs_resp_clients *l = s->cfg.clients;
+  if (!l) return;
+  if (s->cl_prev) s->cl_prev->cl_next = s->cl_next;
+  else l->head = s->cl_next;
+  if (s->cl_next) s->cl_next->cl_prev = s->cl_prev;
+  else l->tail = s->cl_prev;
+  s->cl_prev = s->cl_next = NULL;
+  l->count--;
+  s->cfg.clients = NULL;
+}
+
 xs_resp_session *xs_resp_session_new(xs_sim *sim, int site, const xs_resp_config *cfg) {
   xs_resp_config none = {0};
   if (!cfg) cfg = &none;
@@ -54,11 +79,13 @@ xs_resp_session *xs_resp_session_new(xs_sim *sim, int site, const xs_resp_config
   xs_buf_init(&s->cx.saved, XS_VALUE_BYTES_MAX);
   s->created_ms = xs_sim_now(sim);
   s->rng = xs_sim_random_seed(sim, "resp") ^ ((uint64_t)cfg->client_id * 0x9E3779B97F4A7C15ull);
+  clients_join(s);
   return s;
 }
 
 void xs_resp_session_destroy(xs_resp_session *s) {
   if (!s) return;
+  clients_leave(s);
   xs_resp_parser_free(&s->parser);
   xs_buf_free(&s->in);
   xs_buf_free(&s->out);
@@ -73,6 +100,7 @@ void xs_resp_session_destroy(xs_resp_session *s) {
 
 void xs_resp_session_free(xs_resp_session *s) {
   if (!s) return;
+  clients_leave(s);
   if (s->cx.pending == 0) {
     xs_resp_session_destroy(s);
     return;

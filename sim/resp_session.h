@@ -83,6 +83,15 @@
 
 typedef struct xs_resp_session xs_resp_session;
 
+/* The sessions of one RESP endpoint, for CLIENT LIST and INFO's
+ * connected_clients: Infinispan lists the channels its RESP server
+ * accepted, and counts them.  The owner zeroes it and keeps it alive
+ * longer than every session that joined it. */
+typedef struct xs_resp_clients {
+  xs_resp_session *head, *tail; /* in the order they joined */
+  uint32_t count;
+} xs_resp_clients;
+
 /* Checks credentials: returns the permissions granted (>= 0, XS_RESP_PERM_*
  * bits) or a negative number to refuse.  user and pass are NUL-terminated
  * (and may contain NULs; the lengths are exact). */
@@ -110,6 +119,9 @@ typedef struct xs_resp_config {
    * bulk strings, booleans as integers) until the client's HELLO 3, as Redis
    * does - for RESP2-only clients such as Debian 12's python3-redis 4.3. */
   bool resp2_until_hello;
+  /* Optional: the endpoint's sessions, which this one joins until it is
+   * freed.  NULL: CLIENT LIST and INFO see this session alone. */
+  xs_resp_clients *clients;
 } xs_resp_config;
 
 /* A session on `site` (an index into the simulation's topology).  The

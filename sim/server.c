@@ -457,6 +457,7 @@ static void on_connection(uv_stream_t *server, int status) {
     return;
   }
   c->site = l->site;
+  c->lis = l;
   c->id = ++s->next_id;
   c->next = s->conns;
   if (s->conns) s->conns->prev = c;

@@ -47,6 +47,7 @@ typedef struct xs__listener {
   char host[64];
   int port;
   bool open;
+  xs_resp_clients resp_clients; /* its RESP sessions (CLIENT LIST, INFO) */
 } xs__listener;
 
 typedef struct xs__conn xs__conn;
@@ -54,6 +55,7 @@ typedef struct xs__conn xs__conn;
 struct xs__conn {
   uv_tcp_t tcp;               /* first: the handle's address is the connection's */
   struct xs_server *srv;
+  xs__listener *lis;          /* the endpoint it came in on */
   int site;
   xs__proto proto;
   uint64_t id;

@@ -50,6 +50,7 @@ int xs__sresp_init(xs__conn *c) {
   cfg.peer_addr = c->peer;
   cfg.local_addr = c->local;
   cfg.resp2_until_hello = s->cfg.resp2_until_hello;
+  cfg.clients = &c->lis->resp_clients;
   if (s->cfg.clock == XS_CLOCK_REAL) {
     /* TIME follows the wall clock: the epoch is when virtual time 0 was. */
     uv_timeval64_t tv;

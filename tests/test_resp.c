@@ -584,6 +584,46 @@ static void test_command_and_client(void **state) {
   ctx_free(t);
 }
 
+/* CLIENT.LIST lists the channels of the RESP server, INFO counts them
+ * (ClientMetadata): every session of the endpoint, in connection order,
+ * until its connection ends. */
+static void test_client_list_endpoint(void **state) {
+  (void)state;
+  tctx *t = ctx_new("resp-xsite", false);
+  xs_resp_clients clients = {0};
+  xs_resp_config cfg = {0};
+  cfg.clients = &clients;
+  cfg.peer_addr = "127.0.0.1:50001";
+  cfg.local_addr = "127.0.0.1:11222";
+  xs_resp_session *s[3];
+  for (int i = 0; i < 3; i++) {
+    cfg.client_id = 10 + i;
+    s[i] = xs_resp_session_new(t->sim, t->a, &cfg);
+    assert_non_null(s[i]);
+  }
+  assert_int_equal(clients.count, 3);
+  EXPECT_S(t, s[1], "+OK\r\n", "CLIENT", "SETNAME", "second");
+  xs_resp_session_free(s[0]);
+  const char *want_list = "id=11 addr=127.0.0.1:50001 laddr=127.0.0.1:11222 name=second lib-name= lib-ver= "
+                          "age=0 db=respCache user=null resp=3\n"
+                          "id=12 addr=127.0.0.1:50001 laddr=127.0.0.1:11222 name= lib-name= lib-ver= "
+                          "age=0 db=respCache user=null resp=3\n";
+  char want[1024];
+  snprintf(want, sizeof want, "$%zu\r\n%s\r\n", strlen(want_list), want_list);
+  EXPECT_S(t, s[2], want, "CLIENT", "LIST");
+  send_argv(s[2], (const char *const[]){"INFO", "clients", NULL});
+  settle_session(t->sim, s[2]);
+  size_t n;
+  char *out = take(s[2], &n);
+  assert_non_null(strstr(out, "connected_clients:2\r\ncluster_connections:2\r\n"));
+  free(out);
+  xs_resp_session_free(s[1]);
+  xs_resp_session_free(s[2]);
+  assert_int_equal(clients.count, 0);
+  assert_null(clients.head);
+  ctx_free(t);
+}
+
 static void test_info(void **state) {
   (void)state;
   tctx *t = ctx_new("resp-xsite", false);
@@ -1592,6 +1632,7 @@ int main(void) {
     cmocka_unit_test(test_table),
     cmocka_unit_test(test_connection),
     cmocka_unit_test(test_command_and_client),
+    cmocka_unit_test(test_client_list_endpoint),
     cmocka_unit_test(test_info),
     cmocka_unit_test(test_select),
     cmocka_unit_test(test_quit),

@@ -125,6 +125,14 @@ for i in range(100):
     p.set("p:%d" % i, i)
 checks.append((p.execute(), [True] * 100))
 checks.append((b.get("p:99"), "99"))
+# CLIENT LIST and INFO clients see every connection of the endpoint.
+a2 = redis.Redis(host="127.0.0.1", port=int(sys.argv[1]), username="developer", password="strong-password",
+                 socket_timeout=20, decode_responses=True)
+checks.append((a2.client_setname("second-conn"), True))
+names = [c.get("name") for c in a.client_list()]
+checks.append(("second-conn" in names and len(names) >= 2, True))
+checks.append((a.info("clients")["connected_clients"] >= 2, True))
+a2.close()
 try:
     a.incr("h")
     checks.append(("no error", "WRONGTYPE"))
