@@ -4,12 +4,18 @@
  * their -sess forms, qop=auth or none) and the 401 challenges.  Hashes and
  * base64 come from nettle.
  *
- * Nonces are stateless: "<issue time, 16 hex digits><HMAC-SHA-256(secret,
- * time) truncated to 32 hex digits>".  A nonce we did not issue fails; one
- * older than XS_AUTH_NONCE_TTL_MS is stale (the client retries with the new
- * nonce of the 401, as RFC 7616 3.3 says).  Nonce counts are not tracked,
- * so a captured Authorization header can be replayed within the TTL: the
- * server is a simulator bound to loopback by default, not a vault.
+ * A nonce is "<issue time><serial>" (16 hex digits each) and HMAC-SHA-256
+ * (secret, both) cut to 32 hex digits, so any server restart or forgery
+ * fails the MAC, and the serial tells nonces of the same millisecond apart.
+ * How a nonce may be used follows Elytron's nonce manager (auth.h has the
+ * times): replays are refused by remembering, per used nonce, the highest
+ * nonce count accepted, in a fixed table indexed by serial.  A right answer
+ * that may not use its nonce is `stale`: the client retries with the new
+ * nonce of the 401, as RFC 7616 3.3 says.
+ *
+ * Unlike Elytron, a use is remembered only once the answer is proven right:
+ * a client without the password can neither spend another's counts nor
+ * push nonces out of the table.
  */
 #include "auth.h"
 
@@ -32,16 +38,27 @@ typedef struct identity {
   xs_role role;
 } identity;
 
+/* What is remembered of one used nonce. */
+typedef struct nonce_use {
+  uint64_t serial;     /* 0: the slot is empty (serials start at 1) */
+  uint64_t expires_ms; /* after this the nonce is refused */
+  uint32_t nc;         /* the highest count accepted; 0: used once without one */
+} nonce_use;
+
 struct xs_auth {
   uint8_t secret[XS_AUTH_SECRET_BYTES];
   char opaque[33];
   size_t n;
   identity users[XS_AUTH_USERS_MAX];
+  uint64_t serial; /* of the last nonce issued */
+  nonce_use used[XS_AUTH_NONCES_MAX];
 };
 
 #define NONCE_TIME_HEX 16
+#define NONCE_SERIAL_HEX 16
 #define NONCE_MAC_HEX 32
-#define NONCE_LEN (NONCE_TIME_HEX + NONCE_MAC_HEX)
+#define NONCE_BODY_HEX (NONCE_TIME_HEX + NONCE_SERIAL_HEX)
+#define NONCE_LEN (NONCE_BODY_HEX + NONCE_MAC_HEX)
 
 static void to_hex(const uint8_t *b, size_t n, char *out) {
   static const char hx[] = "0123456789abcdef";
@@ -303,21 +320,62 @@ static bool parse_params(const char *cred, digest_params *d) {
   }
 }
 
-/* 1: a nonce we issued and still fresh; 0: ours but stale; -1: not ours. */
-static int nonce_state(const xs_auth *a, const char *nonce, uint64_t now_ms) {
+/* A nonce we issued, read back. */
+typedef struct nonce_info {
+  uint64_t issued_ms, serial;
+} nonce_info;
+
+/* 0 and *ni for a nonce we issued; -1 for any other. */
+static int nonce_parse(const xs_auth *a, const char *nonce, nonce_info *ni) {
   if (strlen(nonce) != NONCE_LEN) return -1;
-  char t[NONCE_TIME_HEX + 1], mac[NONCE_MAC_HEX + 1];
-  memcpy(t, nonce, NONCE_TIME_HEX);
-  t[NONCE_TIME_HEX] = 0;
-  mac_hex(a, t, mac, NONCE_MAC_HEX);
-  if (!same(mac, NONCE_MAC_HEX, nonce + NONCE_TIME_HEX, NONCE_MAC_HEX)) return -1;
-  uint64_t issued = strtoull(t, NULL, 16);
-  return issued <= now_ms && now_ms - issued <= XS_AUTH_NONCE_TTL_MS ? 1 : 0;
+  char body[NONCE_BODY_HEX + 1], mac[NONCE_MAC_HEX + 1];
+  memcpy(body, nonce, NONCE_BODY_HEX);
+  body[NONCE_BODY_HEX] = 0;
+  mac_hex(a, body, mac, NONCE_MAC_HEX);
+  if (!same(mac, NONCE_MAC_HEX, nonce + NONCE_BODY_HEX, NONCE_MAC_HEX)) return -1;
+  ni->serial = strtoull(body + NONCE_TIME_HEX, NULL, 16); /* ours, so hex */
+  body[NONCE_TIME_HEX] = 0;
+  ni->issued_ms = strtoull(body, NULL, 16);
+  return 0;
 }
 
-static void make_nonce(const xs_auth *a, uint64_t now_ms, char *out) {
-  snprintf(out, NONCE_TIME_HEX + 1, "%016llx", (unsigned long long)now_ms);
-  mac_hex(a, out, out + NONCE_TIME_HEX, NONCE_MAC_HEX);
+static void make_nonce(xs_auth *a, uint64_t now_ms, char *out) {
+  snprintf(out, NONCE_BODY_HEX + 1, "%016llx%016llx", (unsigned long long)now_ms,
+           (unsigned long long)++a->serial);
+  mac_hex(a, out, out + NONCE_BODY_HEX, NONCE_MAC_HEX);
+}
+
+/* A later use of a remembered nonce: only with a count above the last. */
+static bool nonce_reuse(nonce_use *u, uint32_t nc, uint64_t now_ms) {
+  if (now_ms > u->expires_ms || nc == 0 || u->nc == 0 || nc <= u->nc) return false;
+  u->nc = nc;
+  u->expires_ms = now_ms + XS_AUTH_NONCE_IDLE_MS;
+  return true;
+}
+
+/* Spends one use of a nonce we issued, with count nc (0: none): true when
+ * allowed (and remembered), false when the answer is to be stale.  A slot
+ * holding a later serial means this nonce's use may have been forgotten. */
+static bool nonce_spend(xs_auth *a, const nonce_info *ni, uint32_t nc, uint64_t now_ms) {
+  nonce_use *u = &a->used[ni->serial % XS_AUTH_NONCES_MAX];
+  if (u->serial == ni->serial) return nonce_reuse(u, nc, now_ms);
+  if (u->serial > ni->serial) return false;
+  if (ni->issued_ms > now_ms || now_ms - ni->issued_ms > XS_AUTH_NONCE_TTL_MS) return false;
+  u->serial = ni->serial;
+  u->nc = nc;
+  u->expires_ms = nc ? now_ms + XS_AUTH_NONCE_IDLE_MS : ni->issued_ms + XS_AUTH_NONCE_TTL_MS;
+  return true;
+}
+
+/* The nonce count: 1 to 8 hex digits (RFC 7616 sends 8), 0 without qop
+ * (the answer does not cover it), -1 when malformed.  A count of 0 is taken
+ * as none, as Elytron does. */
+static int64_t nonce_count(const digest_params *d) {
+  const char *nc = d->v[P_NC];
+  if (!d->v[P_QOP]) return 0;
+  size_t n = strspn(nc, "0123456789abcdefABCDEF");
+  if (n == 0 || n > 8 || nc[n]) return -1;
+  return (int64_t)strtoull(nc, NULL, 16);
 }
 
 /* The algorithm named (default MD5), or -1; *sess for the -sess forms. */
@@ -352,32 +410,35 @@ static void expected_response(const identity *id, const digest_params *d, int al
   }
 }
 
-static void check_digest(const xs_auth *a, const char *method, const char *target, const char *cred,
-                         uint64_t now_ms, xs_auth_result *out) {
-  digest_params *d = malloc(sizeof *d);
-  if (!d) return;
-  bool sess = false;
-  int alg = -1;
-  if (parse_params(cred, d) && d->v[P_USER] && d->v[P_REALM] && d->v[P_NONCE] && d->v[P_URI] &&
-      d->v[P_RESPONSE] && strcmp(d->v[P_REALM], XS_AUTH_REALM) == 0 && strcmp(d->v[P_URI], target) == 0 &&
-      (!d->v[P_OPAQUE] || strcmp(d->v[P_OPAQUE], a->opaque) == 0) &&
-      (alg = algorithm_of(d->v[P_ALG], &sess)) >= 0 &&
-      (d->v[P_QOP] ? strcmp(d->v[P_QOP], "auth") == 0 && d->v[P_NC] && d->v[P_CNONCE] : !sess)) {
-    const identity *id = find_user(a, d->v[P_USER], strlen(d->v[P_USER]));
-    int ns = nonce_state(a, d->v[P_NONCE], now_ms);
-    if (id && ns >= 0) {
-      char want[65];
-      expected_response(id, d, alg, sess, method, want);
-      const char *got = d->v[P_RESPONSE];
-      bool ok = same(want, strlen(want), got, strlen(got));
-      if (ok && ns == 1) grant(id, out);
-      else if (ok) out->stale = true;
-    }
-  }
-  free(d);
+/* The algorithm of a Digest answer in a form we take (every needed
+ * parameter, our realm and opaque, the request's target), or -1. */
+static int digest_form(const xs_auth *a, const digest_params *d, const char *target, bool *sess) {
+  if (!d->v[P_USER] || !d->v[P_REALM] || !d->v[P_NONCE] || !d->v[P_URI] || !d->v[P_RESPONSE] ||
+      strcmp(d->v[P_REALM], XS_AUTH_REALM) != 0 || strcmp(d->v[P_URI], target) != 0 ||
+      (d->v[P_OPAQUE] && strcmp(d->v[P_OPAQUE], a->opaque) != 0))
+    return -1;
+  int alg = algorithm_of(d->v[P_ALG], sess);
+  bool qop_ok = d->v[P_QOP] ? strcmp(d->v[P_QOP], "auth") == 0 && d->v[P_NC] && d->v[P_CNONCE] : !*sess;
+  return qop_ok ? alg : -1;
 }
 
-void xs_auth_http(const xs_auth *a, const char *method, const char *target,
+static void check_digest(xs_auth *a, const char *method, const char *target, const char *cred,
+                         uint64_t now_ms, xs_auth_result *out) {
+  digest_params d;
+  bool sess = false;
+  nonce_info ni;
+  int alg = parse_params(cred, &d) ? digest_form(a, &d, target, &sess) : -1;
+  int64_t nc = alg >= 0 ? nonce_count(&d) : -1;
+  const identity *id = nc >= 0 ? find_user(a, d.v[P_USER], strlen(d.v[P_USER])) : NULL;
+  if (!id || nonce_parse(a, d.v[P_NONCE], &ni) < 0) return;
+  char want[65];
+  expected_response(id, &d, alg, sess, method, want);
+  if (!same(want, strlen(want), d.v[P_RESPONSE], strlen(d.v[P_RESPONSE]))) return;
+  if (nonce_spend(a, &ni, (uint32_t)nc, now_ms)) grant(id, out);
+  else out->stale = true;
+}
+
+void xs_auth_http(xs_auth *a, const char *method, const char *target,
                   const char *authorization, uint64_t now_ms, xs_auth_result *out) {
   memset(out, 0, sizeof *out);
   out->role = XS_ROLE_NONE;
@@ -388,7 +449,7 @@ void xs_auth_http(const xs_auth *a, const char *method, const char *target,
     check_digest(a, method, target, authorization + 7, now_ms, out);
 }
 
-int xs_auth_challenges(const xs_auth *a, uint64_t now_ms, bool stale,
+int xs_auth_challenges(xs_auth *a, uint64_t now_ms, bool stale,
                        char out[][XS_AUTH_CHALLENGE_BYTES_MAX], int max) {
   char nonce[NONCE_LEN + 1];
   make_nonce(a, now_ms, nonce);

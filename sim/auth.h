@@ -4,9 +4,11 @@
  * (RFC 7617, RFC 7616 with MD5 and SHA-256), plus the plain password check
  * that RESP's AUTH and HELLO ... AUTH use.
  *
- * Pure code: no sockets, no clock.  The caller passes the wall time for
- * nonces and a random secret at creation, so the same calls give the same
- * answers in a test.
+ * Pure code: no sockets, no clock.  The caller passes the time for nonces
+ * and a random secret at creation, so the same calls give the same answers
+ * in a test.  The store remembers how each recent Digest nonce was used (a
+ * fixed table, XS_AUTH_NONCES_MAX), so a captured Authorization header
+ * cannot be sent again.
  *
  * Roles follow the server the Keycloak guide deploys: `admin` has every
  * permission (x-site operations, /sim/v1), `application` may read and write
@@ -32,8 +34,18 @@
 #define XS_AUTH_LINE_BYTES_MAX 1024     /* one line of an identities file */
 #define XS_AUTH_CHALLENGES_MAX 3        /* WWW-Authenticate headers on a 401 */
 #define XS_AUTH_CHALLENGE_BYTES_MAX 256 /* one of them */
-#define XS_AUTH_NONCE_TTL_MS 300000     /* a Digest nonce older than this is stale */
 #define XS_AUTH_SECRET_BYTES 32         /* the nonce key */
+
+/* Digest nonces, with the defaults of Elytron's nonce manager (the
+ * Infinispan server's): a nonce must be first used within the TTL of its
+ * issue; one used with nonce counts then lives until IDLE passes without a
+ * use; one used without a count (no qop) serves once. */
+#define XS_AUTH_NONCE_TTL_MS 300000     /* from issue to first use (5 min) */
+#define XS_AUTH_NONCE_IDLE_MS 900000    /* from one counted use to the next (15 min) */
+/* Nonces whose use is remembered (24 bytes each): serial n has slot
+ * n % XS_AUTH_NONCES_MAX, and a used nonce whose slot a later nonce has
+ * taken is refused as stale, so forgetting never lets a replay through. */
+#define XS_AUTH_NONCES_MAX 4096
 
 /* The realm every challenge names: the security realm of Infinispan's
  * default server configuration.  `Basic realm="default"` has the space the
@@ -73,19 +85,23 @@ xs_role xs_auth_check(const xs_auth *a, const char *user, size_t ulen, const cha
 /* The outcome of an Authorization header. */
 typedef struct xs_auth_result {
   xs_role role;                         /* NONE: absent or not valid */
-  bool stale;                           /* a Digest answer to an expired nonce */
+  bool stale;                           /* a right Digest answer to a nonce no longer usable */
   char principal[XS_AUTH_USER_BYTES_MAX];
 } xs_auth_result;
 
 /* Checks `authorization` (the header's value, or NULL) for a request with
- * this method and target at wall time now_ms. */
-void xs_auth_http(const xs_auth *a, const char *method, const char *target,
+ * this method and target at time now_ms (monotonic, as the challenges').
+ * A right Digest answer spends its nonce count: it is accepted only when
+ * the count is above every count accepted before for that nonce (and only
+ * once without a count); otherwise, or when the nonce has expired, the
+ * result is `stale`, to be answered with a 401 and a fresh nonce. */
+void xs_auth_http(xs_auth *a, const char *method, const char *target,
                   const char *authorization, uint64_t now_ms, xs_auth_result *out);
 
 /* The WWW-Authenticate values of a 401, one per mechanism, most preferred
- * first: Digest MD5, Digest SHA-256 (one nonce for both), Basic.  Returns
- * how many were written. */
-int xs_auth_challenges(const xs_auth *a, uint64_t now_ms, bool stale,
+ * first: Digest MD5, Digest SHA-256 (one new nonce for both), Basic.
+ * Returns how many were written. */
+int xs_auth_challenges(xs_auth *a, uint64_t now_ms, bool stale,
                        char out[][XS_AUTH_CHALLENGE_BYTES_MAX], int max);
 
 #endif /* XS_AUTH_H */

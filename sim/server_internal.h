@@ -92,7 +92,7 @@ struct xs__conn {
   bool http_head;             /* ... and it is a HEAD */
   bool http_keep;             /* ... and the connection stays open after it */
   bool http_done;             /* no more requests will be taken */
-  bool http_stale;            /* the request's Digest nonce had expired */
+  bool http_stale;            /* a right Digest answer on an expired or replayed nonce */
   /* RESP */
   xs_resp_session *rs;
   char peer[64], local[64];

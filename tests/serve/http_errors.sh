@@ -6,8 +6,8 @@
 # mechanism), the application role (403), malformed JSON, the parser's
 # limits (413, 414, 431, 400) and more; then authentication that works
 # (Basic, Digest MD5 with curl, Digest SHA-256 computed in Python, Python's
-# requests), the anonymous health check, keep-alive with pipelining,
-# Expect: 100-continue.
+# requests), a replayed Digest header (401, stale), the anonymous health
+# check, keep-alive with pipelining, Expect: 100-continue.
 # The server runs the real clock, so POST /sim/v1/clock is refused with 409.
 #
 # usage: XSIM=build/harness/xsim [PYTHON=/usr/bin/python3] http_errors.sh
@@ -86,6 +86,16 @@ ok
 # Digest MD5 with curl; Digest SHA-256 as the Data Grid CLI would send it.
 call GET site-a /rest/v2/caches/sessions/here --digest -u "$CRED"
 [ "$STATUS $BODY" = "200 v" ] || fail "curl --digest: $STATUS '$BODY'"
+ok
+# The Authorization header curl sent, captured and sent again, is a replay
+# (its nonce count is not above the last): 401, stale=true on a new nonce.
+U="http://127.0.0.1:$A/rest/v2/caches/sessions/here"
+curl -s --max-time 20 -o /dev/null -v --digest -u "$CRED" "$U" 2>"$TMP/trace" || fail "curl -v --digest"
+AUTH=$(grep -i '^> Authorization: Digest ' "$TMP/trace" | tail -1 | sed 's/^> //' | tr -d '\r')
+[ -n "$AUTH" ] || fail "no Digest header in curl's trace"
+challenges -H "$AUTH" "$U"
+[ "$STATUS" = 401 ] && [ -z "$BODY" ] && [ "$CHALLENGES" = "$(sed 's/qop="auth"$/qop="auth", stale=true/' <<<"$WANT")" ] ||
+  fail "replayed Digest header: $STATUS '$BODY' '$CHALLENGES'"
 ok
 out=$(timeout 20 "$PYTHON" - "$A" <<'PY'
 import hashlib, http.client, re, sys
