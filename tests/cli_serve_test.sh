@@ -9,81 +9,48 @@
 # the actionTokens/loginFailures order, see docs/cli.md), and the sites'
 # contents are read back through the CLI and checked after each recovery.
 # Then: a batch with a failing command stops there with exit 1, a clean one
-# exits 0.
+# exits 0.  The server, its bounds, curl and the check count come from
+# tests/serve/lib.sh.
 #
 # usage: cli_serve_test.sh XSIM
-set -euo pipefail
-XSIM=$1
+XSIM=${1:?usage: cli_serve_test.sh XSIM}
+source "$(dirname "$0")/serve/lib.sh"
 
-CRED_USER=developer CRED_PASS=strong-password # xsim serve's default admin
-SEED=0x1af28cff71e8a198                       # seed 000's
-PUSH_ROUNDS_MAX=600                           # push-site-status polls (1 s of virtual time apart)
-CLI_BOUND_S=60                                # the most one xsim cli run may take
+SEED=0x1af28cff71e8a198 # seed 000's
+PUSH_ROUNDS_MAX=600     # push-site-status polls (1 s of virtual time apart)
+CLI_BOUND_S=60          # the most one xsim cli run may take
+CURL_MAX_TIME_S=30      # the most one curl run may take
 CACHES=(actionTokens authenticationSessions clientSessions loginFailures
         offlineClientSessions offlineSessions sessions work)
-WORK=$(mktemp -d)
-SERVER_PID=
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-CHECKS=0
-fail() {
-  echo "FAIL: $*" >&2
-  echo "--- server stderr (tail):" >&2
-  tail -n 20 "$WORK/server.err" >&2 || true
-  exit 1
-}
-ok() { CHECKS=$((CHECKS + 1)); }
 
 # ------------------------------------------------------------------------
 # The server
 
-"$XSIM" serve --seed "$SEED" --clock manual --quiet \
-  --listen site-a=127.0.0.1:0 --listen site-b=127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
-SERVER_PID=$!
-for _ in $(seq 200); do
-  grep -q '^xsim serve: ready' "$WORK/server.out" 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || fail "xsim serve exited at start"
-  sleep 0.1
-done
-grep -q '^xsim serve: ready' "$WORK/server.out" || fail "no banner from xsim serve"
-declare -A ADDR
-while read -r site kind addr; do ADDR[$site]=$addr; done < <(grep -E '^site-[ab] http\+resp ' "$WORK/server.out")
-[ -n "${ADDR[site-a]:-}" ] && [ -n "${ADDR[site-b]:-}" ] || fail "no ports in the banner"
+start_server --seed "$SEED" --clock manual --quiet --listen site-a=127.0.0.1:0 --listen site-b=127.0.0.1:0
 
-# /sim/v1 through curl, as a scenario author would.
-sim() { # sim METHOD PATH
-  curl -sf --max-time 30 --anyauth -u "$CRED_USER:$CRED_PASS" -X "$1" "http://${ADDR[site-a]}$2" >/dev/null ||
-    fail "curl $1 $2"
-}
+# /sim/v1 through curl, as a scenario author would (--anyauth: Digest).
+sim() { rest site-a "$1" "$2" --anyauth >/dev/null; } # sim METHOD PATH
 advance() { sim POST "/sim/v1/clock?advance_ms=$1"; }
 
 # ------------------------------------------------------------------------
 # xsim cli
 
-# cli SITE WANT_RC ARGS...: runs xsim cli against SITE; OUT holds stdout.
+# cli SITE WANT_RC ARGS...: runs xsim cli against SITE, which must exit
+# WANT_RC and write nothing to stderr; OUT holds stdout.
 cli() {
-  local site=$1 want=$2 rc=0
+  local site=$1 want=$2
   shift 2
-  timeout "$CLI_BOUND_S" "$XSIM" cli --trustall --connect "http://${ADDR[$site]}" -u "$CRED_USER" -p "$CRED_PASS" \
-    "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
-  OUT=$(cat "$WORK/out")
-  [ "$rc" = "$want" ] || fail "xsim cli $* on $site: exit $rc, want $want; out [$OUT] err [$(cat "$WORK/err")]"
-  [ ! -s "$WORK/err" ] || fail "xsim cli $* on $site wrote to stderr: $(cat "$WORK/err")"
+  xsim_cli "$site" "$@"
+  [ "$CLI_RC" = "$want" ] || fail "xsim cli $* on $site: exit $CLI_RC, want $want; out [$OUT] err [$(cat "$TMP/cli.err")]"
+  [ ! -s "$TMP/cli.err" ] || fail "xsim cli $* on $site wrote to stderr: $(cat "$TMP/cli.err")"
 }
 
-# run SITE LINE WANT: one command line, its output byte for byte.
+# run SITE LINE WANT: one command line, its output byte for byte (the file,
+# as $OUT has lost its trailing newlines).
 run() {
   cli "$1" 0 -c "$2"
-  cat "$WORK/out" >"$WORK/got"
-  printf '%s' "$3" >"$WORK/want"
-  cmp -s "$WORK/got" "$WORK/want" || fail "'$2' on $1 printed [$(cat "$WORK/got")], want [$3]"
+  printf '%s' "$3" >"$TMP/want"
+  cmp -s "$TMP/cli.out" "$TMP/want" || fail "'$2' on $1 printed [$(cat "$TMP/cli.out")], want [$3]"
   ok
 }
 
@@ -117,32 +84,32 @@ ONLINE='{
 # dump SITE: "cache key value" lines, sorted, of every cache on SITE.
 dump() {
   local site=$1 c
-  : >"$WORK/gets"
+  : >"$TMP/gets"
   for c in "${CACHES[@]}"; do
     cli "$site" 0 -c "ls -p JSON caches/$c"
     printf '%s\n' "$OUT" | sed -n 's/^"\(.*\)",\{0,1\}$/\1/p' | while read -r k; do
-      echo "get --cache=$c $k" >>"$WORK/gets"
+      echo "get --cache=$c $k" >>"$TMP/gets"
     done
   done
-  if [ ! -s "$WORK/gets" ]; then return 0; fi
-  cli "$site" 0 --echo --file "$WORK/gets"
+  if [ ! -s "$TMP/gets" ]; then return 0; fi
+  cli "$site" 0 --echo --file "$TMP/gets"
   # --echo: each line, then its value.
   printf '%s\n' "$OUT" | awk '/^get --cache=/ { split($2, a, "="); c = a[2]; k = $3; next } { print c, k, $0 }' | sort
 }
 
 assert_sites_equal() {
-  dump site-a >"$WORK/dump-a"
-  dump site-b >"$WORK/dump-b"
-  diff -u "$WORK/dump-a" "$WORK/dump-b" >&2 || fail "the sites differ after $1"
-  [ -s "$WORK/dump-a" ] || fail "no entries after $1"
-  echo "ok - the sites are equal after $1: $(wc -l <"$WORK/dump-a") entries"
+  dump site-a >"$TMP/dump-a"
+  dump site-b >"$TMP/dump-b"
+  diff -u "$TMP/dump-a" "$TMP/dump-b" >&2 || fail "the sites differ after $1"
+  [ -s "$TMP/dump-a" ] || fail "no entries after $1"
+  echo "ok - the sites are equal after $1: $(wc -l <"$TMP/dump-a") entries"
   ok
 }
 
 # has SITE CACHE KEY VALUE (VALUE "" for absent), from the last dump.
 has() {
   local line
-  line=$(grep -E "^$2 $3 " "$WORK/dump-${1#site-}" || true)
+  line=$(grep -E "^$2 $3 " "$TMP/dump-${1#site-}" || true)
   if [ -z "$4" ]; then [ -z "$line" ] || fail "$1 $2 $3 should be absent, is [$line]"
   else [ "$line" = "$2 $3 $4" ] || fail "$1 $2 $3 is [$line], want [$4]"; fi
   ok
@@ -152,17 +119,17 @@ has() {
 # The story before the runbook (as tests/test_cli.c tells it)
 
 # Both sites write while the link is up (SYNC backups).
-: >"$WORK/put-a"
-: >"$WORK/put-b"
+: >"$TMP/put-a"
+: >"$TMP/put-b"
 for c in "${CACHES[@]}"; do
   for k in 0 1 2 3; do
-    echo "put --cache=$c a-$k user-a-$k" >>"$WORK/put-a"
-    echo "put --cache=$c b-$k user-b-$k" >>"$WORK/put-b"
+    echo "put --cache=$c a-$k user-a-$k" >>"$TMP/put-a"
+    echo "put --cache=$c b-$k user-b-$k" >>"$TMP/put-b"
   done
 done
-batch site-a 0 "$WORK/put-a"
+batch site-a 0 "$TMP/put-a"
 [ -z "$OUT" ] || fail "puts printed [$OUT]"
-batch site-b 0 "$WORK/put-b"
+batch site-b 0 "$TMP/put-b"
 run site-b "get --cache=sessions a-1" $'user-a-1\n'
 
 # The split.  A write on site-b waits for the 13 s backup timeout and fails.
@@ -176,18 +143,18 @@ run site-a "site view" $'[site-a]\n'
 # Each side takes the other offline and keeps serving: split brain.
 run site-a "site take-offline --all-caches --site=site-b" "$ALL_OK"
 run site-b "site take-offline --all-caches --site=site-a" "$ALL_OK"
-: >"$WORK/split-a"
-: >"$WORK/split-b"
+: >"$TMP/split-a"
+: >"$TMP/split-b"
 for c in "${CACHES[@]}"; do
   for k in 0 1 2; do
-    echo "put --cache=$c a2-$k during-split" >>"$WORK/split-a"
-    echo "put --cache=$c b2-$k stale-on-b" >>"$WORK/split-b"
+    echo "put --cache=$c a2-$k during-split" >>"$TMP/split-a"
+    echo "put --cache=$c b2-$k stale-on-b" >>"$TMP/split-b"
   done
-  printf 'put --cache=%s a-1 refreshed\nremove --cache=%s a-2\nremove --cache=%s b-3\n' "$c" "$c" "$c" >>"$WORK/split-a"
-  printf 'put --cache=%s a-1 refreshed-on-b\nremove --cache=%s a-0\n' "$c" "$c" >>"$WORK/split-b"
+  printf 'put --cache=%s a-1 refreshed\nremove --cache=%s a-2\nremove --cache=%s b-3\n' "$c" "$c" "$c" >>"$TMP/split-a"
+  printf 'put --cache=%s a-1 refreshed-on-b\nremove --cache=%s a-0\n' "$c" "$c" >>"$TMP/split-b"
 done
-batch site-a 0 "$WORK/split-a"
-batch site-b 0 "$WORK/split-b"
+batch site-a 0 "$TMP/split-a"
+batch site-b 0 "$TMP/split-b"
 sim POST /sim/v1/heal
 advance 300000
 run site-b "site view" $'[site-a, site-b]\n'
@@ -250,9 +217,9 @@ ok
 # Seed 003, chapter 10: switch over to site-b.
 run site-b "site take-offline --all-caches --site=site-a" "$ALL_OK"
 run site-b "site status --all-caches --site=site-a" "$OFFLINE"
-: >"$WORK/switch"
-for c in "${CACHES[@]}"; do printf 'put --cache=%s b3-0 after-switch-over\nremove --cache=%s a-3\n' "$c" "$c" >>"$WORK/switch"; done
-batch site-b 0 "$WORK/switch"
+: >"$TMP/switch"
+for c in "${CACHES[@]}"; do printf 'put --cache=%s b3-0 after-switch-over\nremove --cache=%s a-3\n' "$c" "$c" >>"$TMP/switch"; done
+batch site-b 0 "$TMP/switch"
 
 # Chapter 12: switch back - site-a is the stale one now.
 resync site-a site-b
@@ -264,30 +231,26 @@ done
 run site-a "get --cache=work b3-0" $'after-switch-over\n'
 
 # Chapter 16: the Batch CR's config, as cli.sh --file runs it.
-printf 'site take-offline --all-caches --site=site-a\nsite status --all-caches --site=site-a\n' >"$WORK/batch-cr"
-batch site-b 0 "$WORK/batch-cr"
+printf 'site take-offline --all-caches --site=site-a\nsite status --all-caches --site=site-a\n' >"$TMP/batch-cr"
+batch site-b 0 "$TMP/batch-cr"
 [ "$OUT"$'\n' = "$ALL_OK$OFFLINE" ] || fail "the Batch CR printed [$OUT]"
 ok
 
 # ------------------------------------------------------------------------
 # Acceptance 2: a failing batch stops there with exit 1; a clean one exits 0.
 
-printf 'site name\nsite take-offline --cache=nosuch --site=site-b\nsite view\n' >"$WORK/failing"
-batch site-a 1 "$WORK/failing"
+printf 'site name\nsite take-offline --cache=nosuch --site=site-b\nsite view\n' >"$TMP/failing"
+batch site-a 1 "$TMP/failing"
 WANT="site-a
 Not Found: ISPN012010: Cache with name 'nosuch' not found amongst the configured caches
-Batch error: $WORK/failing, line 2: 'site take-offline --cache=nosuch --site=site-b'"
+Batch error: $TMP/failing, line 2: 'site take-offline --cache=nosuch --site=site-b'"
 [ "$OUT" = "$WANT" ] || fail "the failing batch printed [$OUT], want [$WANT]"
 ok
-printf '# a clean batch\nsite name\n\nsite view\nsite status --all-caches --site=site-b\n' >"$WORK/clean"
-batch site-a 0 "$WORK/clean"
+printf '# a clean batch\nsite name\n\nsite view\nsite status --all-caches --site=site-b\n' >"$TMP/clean"
+batch site-a 0 "$TMP/clean"
 [ "$OUT"$'\n' = $'site-a\n[site-a, site-b]\n'"$ONLINE" ] || fail "the clean batch printed [$OUT]"
 ok
 
 # The server stops cleanly (exit 0; under ASan: no leaks).
-kill -TERM "$SERVER_PID"
-rc=0
-wait "$SERVER_PID" || rc=$?
-SERVER_PID=
-[ "$rc" = 0 ] || fail "xsim serve exited $rc"
-echo "cli_serve: $CHECKS checks passed"
+stop_server
+echo "cli_serve: $PASSED checks passed"

@@ -13,63 +13,28 @@
 # exits 3; a partition with no command is skipped; --target-max-wait 1s
 # shortens a `wait 10m`.
 # The server is always stopped (trap); the whole test is bounded in time.
+# The server, its bounds, curl and the check count come from
+# tests/serve/lib.sh.
 #
 # usage: target_test.sh XSIM SCENARIO
-set -euo pipefail
-XSIM=$1
-SCENARIO=$2
+XSIM=${1:?usage: target_test.sh XSIM SCENARIO}
+SCENARIO=${2:?usage: target_test.sh XSIM SCENARIO}
+source "$(dirname "$0")/serve/lib.sh"
 
-CRED=developer:strong-password # xsim serve's default admin
-RUN_BOUND_S=25                 # the most one `xsim run --target` may take
-KEYS=5                         # writes per site during the split
-WORK=$(mktemp -d)
-SERVER_PID=
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    sleep 0.2
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-CHECKS=0
-fail() {
-  echo "FAIL: $*" >&2
-  for f in run.out run.err server.err; do
-    [ -f "$WORK/$f" ] && { echo "--- $f:" >&2; tail -n 60 "$WORK/$f" >&2; }
-  done
-  exit 1
-}
-ok() { CHECKS=$((CHECKS + 1)); }
+RUN_BOUND_S=25         # the most one `xsim run --target` may take
+KEYS=5                 # writes per site during the split
+SERVE_START_BOUND_S=10 # not lib.sh's 20: the start and two runs fit meson's 60 s
+CURL_MAX_TIME_S=10     # the most one curl run may take
+# On a failure, what `xsim run --target` printed matters as much as the server.
+FAIL_LOGS=(run.out run.err)
 
 # ------------------------------------------------------------------------
 # The server
 
-"$XSIM" serve --clock real --time-scale 100 --quiet \
-  --listen site-a=127.0.0.1:0 --listen site-b=127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.err" &
-SERVER_PID=$!
-for _ in $(seq 100); do
-  grep -q '^xsim serve: ready' "$WORK/server.out" 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || fail "xsim serve exited at start"
-  sleep 0.1
-done
-grep -q '^xsim serve: ready' "$WORK/server.out" || fail "no banner from xsim serve"
-declare -A ADDR
-while read -r site kind addr; do ADDR[$site]=$addr; done < <(grep -E '^site-[ab] http\+resp ' "$WORK/server.out")
-[ -n "${ADDR[site-a]:-}" ] && [ -n "${ADDR[site-b]:-}" ] || fail "no ports in the banner"
-URL_A="http://${ADDR[site-a]}"
-URL_B="http://${ADDR[site-b]}"
+start_server --clock real --time-scale 100 --quiet --listen site-a=127.0.0.1:0 --listen site-b=127.0.0.1:0
+URL_A=$(url site-a)
+URL_B=$(url site-b)
 ok
-
-# rest SITE METHOD PATH [curl options]: the body on stdout (fails on an HTTP error).
-rest() {
-  local site=$1 method=$2 path=$3
-  shift 3
-  curl -sf --max-time 10 -u "$CRED" -X "$method" "$@" "http://${ADDR[$site]}$path" || fail "curl $method $path on $site"
-}
 
 # ------------------------------------------------------------------------
 # Out of sync: a split brain with writes on both sides
@@ -93,30 +58,30 @@ HEAL="curl -sf --max-time 10 -u $CRED -X POST $URL_A/sim/v1/heal"
 
 rc=0
 timeout "$RUN_BOUND_S" "$XSIM" run "$SCENARIO" --target "$URL_A,$URL_B" -v \
-  --target-fault "heal=$HEAL" --target-max-wait 20s >"$WORK/run.out" 2>"$WORK/run.err" || rc=$?
+  --target-fault "heal=$HEAL" --target-max-wait 20s >"$TMP/run.out" 2>"$TMP/run.err" || rc=$?
 [ "$rc" = 0 ] || fail "xsim run --target exited $rc"
 ok
-grep -q "^target: target-ch11-procedure against site-a=$URL_A site-b=$URL_B" "$WORK/run.out" || fail "no target line"
-steps=$(grep -c "PASS  on site-[ab]: .* - over HTTP to http://127.0.0.1:" "$WORK/run.out" || true)
+grep -q "^target: target-ch11-procedure against site-a=$URL_A site-b=$URL_B" "$TMP/run.out" || fail "no target line"
+steps=$(grep -c "PASS  on site-[ab]: .* - over HTTP to http://127.0.0.1:" "$TMP/run.out" || true)
 [ "$steps" = 30 ] || fail "$steps of 30 procedure steps passed over HTTP"
 ok
-grep -q "PASS  heal - ran: curl .*/sim/v1/heal" "$WORK/run.out" || fail "the heal command did not run"
-grep -q "PASS  check not identical" "$WORK/run.out" || fail "the sites were not seen out of sync first"
-grep -qE "PASS  check identical - [0-9]+ caches compared" "$WORK/run.out" || fail "check identical did not pass"
-grep -q "PASS  check replication site-a -> site-b online" "$WORK/run.out" || fail "replication check"
-grep -q "PASS  check push site-a -> site-b idle" "$WORK/run.out" || fail "push status check"
+grep -q "PASS  heal - ran: curl .*/sim/v1/heal" "$TMP/run.out" || fail "the heal command did not run"
+grep -q "PASS  check not identical" "$TMP/run.out" || fail "the sites were not seen out of sync first"
+grep -qE "PASS  check identical - [0-9]+ caches compared" "$TMP/run.out" || fail "check identical did not pass"
+grep -q "PASS  check replication site-a -> site-b online" "$TMP/run.out" || fail "replication check"
+grep -q "PASS  check push site-a -> site-b idle" "$TMP/run.out" || fail "push status check"
 ok
-grep -qE "^target-ch11-procedure +target +pass +30 +" "$WORK/run.out" || fail "the table row is not 'target pass 30'"
+grep -qE "^target-ch11-procedure +target +pass +30 +" "$TMP/run.out" || fail "the table row is not 'target pass 30'"
 for skipped in "workload kv" "stop keycloak on site-b" "start keycloak on site-b" "check no-lost-writes" \
   "check no-resurrection"; do
-  grep -q "^  SKIP .*target-ch11-procedure.xsim:[0-9]*  $skipped" "$WORK/run.out" || fail "'$skipped' not listed as skipped"
+  grep -q "^  SKIP .*target-ch11-procedure.xsim:[0-9]*  $skipped" "$TMP/run.out" || fail "'$skipped' not listed as skipped"
 done
-grep -q "^skipped (need the simulator or a fault command) (5):" "$WORK/run.out" || fail "not 5 skipped"
+grep -q "^skipped (need the simulator or a fault command) (5):" "$TMP/run.out" || fail "not 5 skipped"
 ok
 # REST agrees: the stale keys are gone from site-b, site-a's are there.
 [ "$(rest site-b GET /rest/v2/caches/sessions/a-1)" = "user-a-1" ] || fail "site-b lacks a-1"
-[ "$(curl -s -o /dev/null -w '%{http_code}' -u "$CRED" "$URL_B/rest/v2/caches/sessions/b-1")" = 404 ] ||
-  fail "site-b still has b-1"
+call GET site-b /rest/v2/caches/sessions/b-1 -u "$CRED"
+[ "$STATUS" = 404 ] || fail "site-b still has b-1"
 ok
 
 # ------------------------------------------------------------------------
@@ -124,7 +89,7 @@ ok
 
 # (and --target-max-wait shortens a 10 min wait to 1 s; a fault without a
 # command is skipped; one whose command fails fails)
-cat >"$WORK/bad.xsim" <<'EOS'
+cat >"$TMP/bad.xsim" <<'EOS'
 name target-bad
 topology keycloak-ha
 wait 10m
@@ -135,21 +100,19 @@ on site-a: site status --all-caches --site=site-b
 check entries site-a sessions = 999
 EOS
 rc=0
-timeout "$RUN_BOUND_S" "$XSIM" run "$WORK/bad.xsim" --target "$URL_A,$URL_B" --target-max-wait 1s -v \
-  --target-fault 'crash=echo crashing {site}; exit 3' >"$WORK/run.out" 2>"$WORK/run.err" || rc=$?
+timeout "$RUN_BOUND_S" "$XSIM" run "$TMP/bad.xsim" --target "$URL_A,$URL_B" --target-max-wait 1s -v \
+  --target-fault 'crash=echo crashing {site}; exit 3' >"$TMP/run.out" 2>"$TMP/run.err" || rc=$?
 [ "$rc" = 1 ] || fail "a failing target run exited $rc, not 1"
-grep -q "FAIL  on site-a: site status" "$WORK/run.out" || fail "the wrong output was not reported"
-grep -q "FAIL  check entries site-a sessions = 999 - sessions on site-a has $KEYS entries" "$WORK/run.out" ||
+grep -q "FAIL  on site-a: site status" "$TMP/run.out" || fail "the wrong output was not reported"
+grep -q "FAIL  check entries site-a sessions = 999 - sessions on site-a has $KEYS entries" "$TMP/run.out" ||
   fail "the entries check was not reported"
-grep -q "PASS  wait 10m - waited 1.000 s" "$WORK/run.out" || fail "--target-max-wait did not shorten the wait"
-grep -q "SKIP .*bad.xsim:4  partition site-a site-b - no --target-fault partition=COMMAND" "$WORK/run.out" ||
+grep -q "PASS  wait 10m - waited 1.000 s" "$TMP/run.out" || fail "--target-max-wait did not shorten the wait"
+grep -q "SKIP .*bad.xsim:4  partition site-a site-b - no --target-fault partition=COMMAND" "$TMP/run.out" ||
   fail "the partition without a command was not skipped"
-grep -q "FAIL  crash site-b - 'echo crashing site-b; exit 3' exited 3: crashing site-b" "$WORK/run.out" ||
+grep -q "FAIL  crash site-b - 'echo crashing site-b; exit 3' exited 3: crashing site-b" "$TMP/run.out" ||
   fail "the failing crash command was not reported"
-grep -qE "^target-bad +target +FAIL +1 +1 +1 +" "$WORK/run.out" || fail "the table row is not 'target FAIL 1 1 1'"
+grep -qE "^target-bad +target +FAIL +1 +1 +1 +" "$TMP/run.out" || fail "the table row is not 'target FAIL 1 1 1'"
 ok
 
-kill -TERM "$SERVER_PID"
-wait "$SERVER_PID" || true
-SERVER_PID=
-echo "target_test: $CHECKS checks passed"
+stop_server
+echo "target_test: $PASSED checks passed"

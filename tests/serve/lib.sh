@@ -1,7 +1,10 @@
 # lib.sh - shared by the `xsim serve` integration tests (sourced): start a
 # server on free loopback ports (port 0, then read the banner), call it with
-# curl, count checks, and always stop it - by SIGTERM, checking that it
-# exits 0 (under ASan that also means no leak) - whatever happens.
+# curl or `xsim cli`, count checks, and always stop it - by SIGTERM, checking
+# that it exits 0 (under ASan that also means no leak) - whatever happens.
+# Sourced by tests/serve/*.sh and by tests/cli_serve_test.sh,
+# tests/state_serve_test.sh and tests/target_test.sh (which set XSIM from
+# their first argument before sourcing).
 set -euo pipefail
 
 XSIM=${XSIM:?set XSIM to the xsim executable}
@@ -10,6 +13,13 @@ SERVER_PID=""
 PASSED=0
 CRED="developer:strong-password"
 declare -A PORT=() RESP_PORT=()
+
+# Bounds and diagnostics a script may change after sourcing; the defaults
+# are what tests/serve/*.sh have always used.
+SERVE_START_BOUND_S=20 # the most `xsim serve` may take to print its banner
+CURL_MAX_TIME_S=20     # the most one curl run of call or rest may take
+CLI_BOUND_S=60         # the most one xsim_cli run may take
+FAIL_LOGS=()           # files in $TMP whose tails fail shows before the server's stderr
 
 cleanup() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -22,6 +32,10 @@ trap cleanup EXIT
 
 fail() {
   echo "FAIL: $*" >&2
+  local f
+  for f in "${FAIL_LOGS[@]}"; do
+    if [ -f "$TMP/$f" ]; then echo "--- $f (tail)" >&2; tail -n 60 "$TMP/$f" >&2; fi
+  done
   if [ -f "$TMP/server.err" ]; then echo "--- server stderr (tail)" >&2; tail -n 20 "$TMP/server.err" >&2; fi
   echo "$PASSED passed, 1 failed"
   exit 1
@@ -29,8 +43,9 @@ fail() {
 
 ok() { PASSED=$((PASSED + 1)); }
 
-# start_server ARGS...: runs `xsim serve ARGS` and waits (at most 20 s) for
-# its banner; fills PORT[site] (single port) and RESP_PORT[site].
+# start_server ARGS...: runs `xsim serve ARGS` and waits (at most
+# SERVE_START_BOUND_S) for its banner; fills PORT[site] (single port) and
+# RESP_PORT[site], and fails unless every `--listen SITE=...` got a port.
 start_server() {
   # Fresh files first: the child truncates them only once it runs, and an
   # earlier server's banner must not be read as this one's.
@@ -39,12 +54,12 @@ start_server() {
   "$XSIM" serve "$@" >"$TMP/server.out" 2>"$TMP/server.err" &
   SERVER_PID=$!
   local i
-  for i in $(seq 200); do
+  for i in $(seq $((SERVE_START_BOUND_S * 10))); do
     grep -q '^xsim serve: ready' "$TMP/server.out" 2>/dev/null && break
     kill -0 "$SERVER_PID" 2>/dev/null || fail "xsim serve exited at start: $(cat "$TMP/server.err")"
     sleep 0.1
   done
-  grep -q '^xsim serve: ready' "$TMP/server.out" || fail "no banner after 20 s"
+  grep -q '^xsim serve: ready' "$TMP/server.out" || fail "no banner after $SERVE_START_BOUND_S s"
   local site kind addr
   while read -r site kind addr; do
     case "$kind" in
@@ -52,6 +67,14 @@ start_server() {
       resp) RESP_PORT[$site]=${addr##*:} ;;
     esac
   done < <(grep -E '^[^ ]+ (http\+resp|resp) [^ ]+:[0-9]+$' "$TMP/server.out")
+  # A missing port would otherwise surface later as an unbound variable.
+  local arg prev=""
+  for arg in "$@"; do
+    if [ "$prev" = --listen ]; then
+      [ -n "${PORT[${arg%%=*}]:-}" ] || fail "no port for ${arg%%=*} in the banner"
+    fi
+    prev=$arg
+  done
 }
 
 # stop_server: SIGTERM, at most 20 s to exit, exit status 0.
@@ -76,11 +99,36 @@ call() {
   local method=$1 site=$2 path=$3
   shift 3
   local meta
-  meta=$(curl -s --max-time 20 -X "$method" -o "$TMP/body" -w '%{http_code} %{content_type}' "$@" \
+  meta=$(curl -s --max-time "$CURL_MAX_TIME_S" -X "$method" -o "$TMP/body" -w '%{http_code} %{content_type}' "$@" \
     "http://127.0.0.1:${PORT[$site]}$path") || fail "curl $method $path failed"
   STATUS=${meta%% *}
   CTYPE=${meta#* }
   BODY=$(cat "$TMP/body")
+}
+
+# url SITE: the base URL of SITE's single port.
+url() { echo "http://127.0.0.1:${PORT[$1]}"; }
+
+# rest SITE METHOD PATH [curl options...]: as admin (Basic, unless the
+# options say e.g. --anyauth), the body on stdout; a transport error or an
+# HTTP error status fails.
+rest() {
+  local site=$1 method=$2 path=$3
+  shift 3
+  curl -sf --max-time "$CURL_MAX_TIME_S" -u "$CRED" -X "$method" "$@" "$(url "$site")$path" ||
+    fail "curl $method $path on $site"
+}
+
+# xsim_cli SITE ARGS...: `xsim cli ARGS` as admin against SITE, killed after
+# CLI_BOUND_S; sets CLI_RC and OUT (its stdout, which $TMP/cli.out holds
+# byte for byte; its stderr is in $TMP/cli.err).
+xsim_cli() {
+  local site=$1
+  shift
+  CLI_RC=0
+  timeout "$CLI_BOUND_S" "$XSIM" cli --trustall --connect "$(url "$site")" -u "${CRED%%:*}" -p "${CRED#*:}" \
+    "$@" >"$TMP/cli.out" 2>"$TMP/cli.err" || CLI_RC=$?
+  OUT=$(cat "$TMP/cli.out")
 }
 
 # expect METHOD SITE PATH STATUS BODY [curl options...]: as admin, exact body.
