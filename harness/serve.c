@@ -258,6 +258,19 @@ static void banner(xs_server *srv, xs_sim *sim, const serve_opts *o) {
   fflush(stdout);
 }
 
+typedef struct banner_ctx {
+  xs_server *srv;
+  xs_sim *sim;
+  const serve_opts *o;
+} banner_ctx;
+
+/* The banner ends with "ready", so it waits until the server handles
+ * SIGINT/SIGTERM (xs_server_config.ready). */
+static void on_ready(void *ud) {
+  banner_ctx *b = ud;
+  banner(b->srv, b->sim, b->o);
+}
+
 int xs_serve_main(int argc, char **argv) {
   serve_opts o;
   int prc = parse_args(argc, argv, &o);
@@ -270,13 +283,15 @@ int xs_serve_main(int argc, char **argv) {
   xs_server *srv = NULL;
   int rc = 1;
   char err[256];
+  banner_ctx bc = {NULL, sim, &o};
   if (sim && (auth || o.no_auth)) {
     o.cfg.auth = auth;
-    srv = xs_server_new(sim, &o.cfg, err, sizeof err);
+    o.cfg.ready = on_ready;
+    o.cfg.ready_ud = &bc;
+    srv = bc.srv = xs_server_new(sim, &o.cfg, err, sizeof err);
     if (!srv) fprintf(stderr, "xsim serve: %s\n", err);
   }
   if (srv && listen_all(srv, sim, &o) == 0) {
-    banner(srv, sim, &o);
     rc = xs_server_run(srv) == 0 ? 0 : 1;
     xs_server_stats st;
     xs_server_get_stats(srv, &st);

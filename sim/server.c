@@ -633,6 +633,7 @@ int xs_server_run(xs_server *s) {
   uv_timer_start(&s->sweep_timer, on_sweep, (uint64_t)(sweep > 10 ? sweep : 10), (uint64_t)(sweep > 10 ? sweep : 10));
   xs__clock_start(s);
   xs__clock_arm(s);
+  if (s->cfg.ready) s->cfg.ready(s->cfg.ready_ud);
   int rc = uv_run(&s->loop, UV_RUN_DEFAULT);
   return rc < 0 ? XS_EINVAL : 0;
 }

@@ -71,6 +71,11 @@ typedef struct xs_server_config {
   int max_connections;      /* 0: XS_SERVE_CONNECTIONS_MAX */
   int64_t stall_ms;         /* 0: XS_SERVE_STALL_MS */
   bool quiet;               /* no simulation log lines on stderr */
+  /* Optional: called by xs_server_run once SIGINT/SIGTERM are handled and
+   * before the loop runs - the moment to say "ready", so that a signal
+   * sent by whoever read it always gets a clean shutdown. */
+  void (*ready)(void *ud);
+  void *ready_ud;
 } xs_server_config;
 
 typedef struct xs_server xs_server;
