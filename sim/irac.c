@@ -49,28 +49,30 @@ static xs_cinst *decode(xs_sim *sim, uint64_t arg, int *remote) {
 /* ------------------------------------------------------------------------ */
 /* Versions                                                                   */
 
-static const xs_irac_meta *entry_version(xs_sim *sim, xs_store *s, const uint8_t *key,
-                                         uint32_t klen, uint64_t hash, xs_entry **out) {
+/* Reads the version of key's entry in s into *out; false when there is no
+ * entry or it has none. */
+static bool entry_version(xs_sim *sim, xs_store *s, const uint8_t *key, uint32_t klen,
+                          uint64_t hash, xs_irac_meta *out) {
   xs_entry *e = xs_store_find(s, key, klen, hash);
-  if (out) *out = e;
-  if (!e) return NULL;
-  xs_meta m;
-  xs_entry_meta(e, &m);
-  return m.ver ? xs_irac_pool_get(sim->vpool, m.ver) : NULL;
+  xs_meta m = {.ver = 0};
+  if (e) xs_entry_meta(e, &m);
+  return xs_irac_pool_read(sim->vpool, m.ver, out);
 }
 
-/* The version a key has on this site: the live entry's, else its tombstone's. */
-static const xs_irac_meta *local_version(xs_sim *sim, xs_cinst *ci, const uint8_t *key,
-                                         uint32_t klen, uint64_t hash) {
-  const xs_irac_meta *v = entry_version(sim, ci->store, key, klen, hash, NULL);
-  return v ? v : entry_version(sim, ci->tombstones, key, klen, hash, NULL);
+/* The version a key has on this site: the live entry's, else its tombstone's;
+ * false (and site -1 in *out) when it has neither. */
+static bool local_version(xs_sim *sim, xs_cinst *ci, const uint8_t *key, uint32_t klen,
+                          uint64_t hash, xs_irac_meta *out) {
+  return entry_version(sim, ci->store, key, klen, hash, out) ||
+         entry_version(sim, ci->tombstones, key, klen, hash, out);
 }
 
 uint32_t xs__irac_new_version(xs_sim *sim, xs_cinst *ci, const uint8_t *key, uint32_t klen,
                               uint64_t hash) {
   xs_irac_meta m = {.site = ci->site, .version = ci->max_version};
-  const xs_irac_meta *seen = local_version(sim, ci, key, klen, hash);
-  if (seen) xs_irac_version_merge(&m.version, &m.version, &seen->version);
+  xs_irac_meta seen;
+  if (local_version(sim, ci, key, klen, hash, &seen))
+    xs_irac_version_merge(&m.version, &m.version, &seen.version);
   xs_irac_version_increment(&m.version, ci->site, IRAC_TOPOLOGY);
   xs_irac_version_merge(&ci->max_version, &ci->max_version, &m.version);
   uint32_t h = xs_irac_pool_add(sim->vpool, &m);
@@ -149,8 +151,7 @@ static void fill_item(xs_sim *sim, xs_cinst *ci, xs_entry *p, xs_xitem *it, uint
   xs_entry *e = xs_store_find(ci->store, k, kl, hash);
   xs_meta m;
   if (e) xs_entry_meta(e, &m);
-  const xs_irac_meta *v = local_version(sim, ci, k, kl, hash);
-  it->irac = v ? *v : (xs_irac_meta){.site = -1};
+  local_version(sim, ci, k, kl, hash, &it->irac);
   it->is_null = !e || xs__expired(&m, sim->eng.now);
   if (it->is_null) return;
   const uint8_t *val = xs_entry_value(e, &vl);
@@ -321,21 +322,21 @@ static void resolve_conflict(xs_sim *sim, xs_cinst *ci, int from, const xs_xitem
 
 static void receive_item(xs_sim *sim, xs_cinst *ci, int from, const xs_xitem *it) {
   uint64_t hash = xs_hash_bytes(it->key, it->klen);
-  const xs_irac_meta *lv = local_version(sim, ci, it->key, it->klen, hash);
-  if (!lv) {
+  xs_irac_meta lv;
+  if (!local_version(sim, ci, it->key, it->klen, hash, &lv)) {
     apply_remote(sim, ci, it, &it->irac, it->is_null, it->val, it->vlen);
     return;
   }
   xs_irac_version none = {0};
   const xs_irac_version *rv = it->irac.site >= 0 ? &it->irac.version : &none;
-  switch (xs_irac_version_compare(rv, &lv->version)) {
+  switch (xs_irac_version_compare(rv, &lv.version)) {
   case XS_VER_AFTER: apply_remote(sim, ci, it, &it->irac, it->is_null, it->val, it->vlen); break;
   case XS_VER_EQUAL:
   case XS_VER_BEFORE:
     counters_for(ci, from)->discards++;
     discard_update(sim, ci, it);
     break;
-  case XS_VER_CONFLICTING: resolve_conflict(sim, ci, from, it, lv); break;
+  case XS_VER_CONFLICTING: resolve_conflict(sim, ci, from, it, &lv); break;
   }
 }
 

@@ -6,7 +6,8 @@
  * A version is a fixed array with one (topology, counter) pair per site of
  * the simulation; a site that never wrote is (0,0), which is exactly how
  * Infinispan treats a site missing from the map, so no presence bit is
- * needed.
+ * needed.  The pool, which holds one version per stored entry, keeps only
+ * the components of the sites that exist and reads the rest back as (0,0).
  */
 #include "irac_version.h"
 
@@ -107,17 +108,27 @@ int xs_irac_version_format(const xs_irac_version *v, int nsites, char *buf, size
 /* ------------------------------------------------------------------------ */
 /* Handle pool                                                                */
 
-/* Handle h lives in slots[h - 1], so that 0 can mean "no metadata" without
- * wasting a slot.  A slot with refs == 0 is on the free list, linked through
- * next_free (a handle, 0 ends the list). */
+/* Handle h lives in slot h - 1, so that 0 can mean "no metadata" without
+ * wasting a slot.  A slot holds only the components of the pool's nsites
+ * sites: with the usual 2 sites that is 24 bytes, where a whole xs_irac_meta
+ * sized for XS_SITES_MAX would take 76.  Its size is therefore only known at
+ * run time, so the slots are one byte array with a fixed stride rather than
+ * an array of structs.  A slot with refs == 0 is on the free list, linked
+ * through next_free (a handle, 0 ends the list); only a live slot needs its
+ * producing site, so the two share a word. */
 typedef struct pool_slot {
-  xs_irac_meta meta;
   uint32_t refs;
-  uint32_t next_free;
+  union {
+    int32_t site;       /* live: the site that produced the value */
+    uint32_t next_free; /* free: the next free handle */
+  };
+  xs_irac_elem e[];     /* the first nsites components of the version */
 } pool_slot;
 
 struct xs_irac_pool {
-  pool_slot *slots;
+  unsigned char *slots;
+  size_t stride;      /* bytes per slot: the header and nsites components */
+  int nsites;
   uint32_t cap;       /* slots allocated */
   uint32_t used;      /* slots ever handed out: handles 1..used exist */
   uint32_t free_head; /* most recently freed handle, reused first */
@@ -128,8 +139,15 @@ struct xs_irac_pool {
 /* The largest handle: 32 bits, minus the 0 that means none. */
 #define POOL_MAX_SLOTS (UINT32_MAX - 1u)
 
-xs_irac_pool *xs_irac_pool_new(void) {
-  return calloc(1, sizeof(xs_irac_pool));
+xs_irac_pool *xs_irac_pool_new(int nsites) {
+  xs_irac_pool *p;
+
+  if (nsites < 1 || nsites > XS_SITES_MAX) return NULL;
+  p = calloc(1, sizeof(xs_irac_pool));
+  if (p == NULL) return NULL;
+  p->nsites = nsites;
+  p->stride = sizeof(pool_slot) + (size_t)nsites * sizeof(xs_irac_elem);
+  return p;
 }
 
 void xs_irac_pool_free(xs_irac_pool *p) {
@@ -138,18 +156,29 @@ void xs_irac_pool_free(xs_irac_pool *p) {
   free(p);
 }
 
-/* Doubling keeps add amortised O(1); handles are indices, so moving the array
- * never invalidates them (only pointers returned by get). */
+int xs_irac_pool_nsites(const xs_irac_pool *p) {
+  assert(p != NULL);
+  return p->nsites;
+}
+
+/* The stride is a multiple of the header's alignment (a whole number of
+ * 4-byte words), so every slot is aligned for pool_slot. */
+static pool_slot *slot_at(const xs_irac_pool *p, uint32_t h) {
+  return (pool_slot *)(void *)(p->slots + (size_t)(h - 1) * p->stride);
+}
+
+/* Doubling keeps add amortised O(1); handles are indices and no pointer into
+ * the array ever leaves the pool, so moving it invalidates nothing. */
 static int pool_grow(xs_irac_pool *p) {
   uint32_t ncap;
-  pool_slot *ns;
+  unsigned char *ns;
 
   if (p->cap >= POOL_MAX_SLOTS) return XS_ELIMIT;
   ncap = p->cap == 0 ? POOL_INITIAL_CAP
          : p->cap > POOL_MAX_SLOTS / 2 ? POOL_MAX_SLOTS : p->cap * 2;
   /* Only a 32-bit size_t can overflow here. */
-  if ((uint64_t)ncap * sizeof(pool_slot) > SIZE_MAX) return XS_ENOMEM;
-  ns = realloc(p->slots, (size_t)ncap * sizeof(pool_slot));
+  if ((uint64_t)ncap * p->stride > SIZE_MAX) return XS_ENOMEM;
+  ns = realloc(p->slots, (size_t)ncap * p->stride);
   if (ns == NULL) return XS_ENOMEM;
   p->slots = ns;
   p->cap = ncap;
@@ -161,18 +190,23 @@ uint32_t xs_irac_pool_add(xs_irac_pool *p, const xs_irac_meta *m) {
   pool_slot *s;
 
   assert(p != NULL && m != NULL);
+  /* A component past the pool's sites would be dropped here and read back as
+   * (0,0), silently moving the version backwards. */
+  for (int i = p->nsites; i < XS_SITES_MAX; i++)
+    assert(m->version.e[i].topology == 0 && m->version.e[i].counter == 0 &&
+           "irac pool: a version component past the pool's sites");
   if (p->free_head != 0) {
     h = p->free_head;
-    s = &p->slots[h - 1];
+    s = slot_at(p, h);
     p->free_head = s->next_free;
   } else {
     if (p->used == p->cap && pool_grow(p) != XS_OK) return 0;
     h = ++p->used;
-    s = &p->slots[h - 1];
+    s = slot_at(p, h);
   }
-  s->meta = *m;
   s->refs = 1;
-  s->next_free = 0;
+  s->site = m->site;
+  memcpy(s->e, m->version.e, (size_t)p->nsites * sizeof(xs_irac_elem));
   p->live++;
   return h;
 }
@@ -184,19 +218,25 @@ static pool_slot *pool_live_slot(const xs_irac_pool *p, uint32_t h) {
   assert(p != NULL);
   assert(h != 0 && h <= p->used && "irac pool: handle never issued");
   if (h == 0 || h > p->used) return NULL;
-  assert(p->slots[h - 1].refs > 0 && "irac pool: handle already released");
-  if (p->slots[h - 1].refs == 0) return NULL;
-  return &p->slots[h - 1];
+  assert(slot_at(p, h)->refs > 0 && "irac pool: handle already released");
+  if (slot_at(p, h)->refs == 0) return NULL;
+  return slot_at(p, h);
 }
 
-/* The pointer stays valid until the next xs_irac_pool_add (which may move the
- * array) or until the handle is released. */
-const xs_irac_meta *xs_irac_pool_get(const xs_irac_pool *p, uint32_t h) {
+/* A copy rather than a pointer: the slot has no whole xs_irac_meta to point
+ * at, and a copy cannot dangle when a later add moves the array. */
+bool xs_irac_pool_read(const xs_irac_pool *p, uint32_t h, xs_irac_meta *out) {
   const pool_slot *s;
 
-  if (h == 0) return NULL;
+  assert(p != NULL && out != NULL);
+  memset(out, 0, sizeof *out);
+  out->site = -1;
+  if (h == 0) return false;
   s = pool_live_slot(p, h);
-  return s != NULL ? &s->meta : NULL;
+  if (s == NULL) return false;
+  out->site = (int8_t)s->site;
+  memcpy(out->version.e, s->e, (size_t)p->nsites * sizeof(xs_irac_elem));
+  return true;
 }
 
 /* ref/unref of handle 0 are no-ops, like free(NULL), so that callers can

@@ -52,13 +52,22 @@ int xs_irac_version_format(const xs_irac_version *v, int nsites, char *buf, size
 
 /* A pool of xs_irac_meta addressed by 32-bit handles; handle 0 means none.
  * Handles are reference counted so an entry and a pending IRAC update can
- * share one. */
+ * share one.  The pool keeps only the components of the nsites sites given
+ * to xs_irac_pool_new (the simulation's sites), not XS_SITES_MAX of them, so
+ * its metadata are copied in and out rather than handed out by pointer. */
 typedef struct xs_irac_pool xs_irac_pool;
-xs_irac_pool *xs_irac_pool_new(void);
+/* NULL when out of memory or nsites is not in 1..XS_SITES_MAX. */
+xs_irac_pool *xs_irac_pool_new(int nsites);
 void xs_irac_pool_free(xs_irac_pool *p);
-/* Returns a new handle with refcount 1, or 0 when out of memory. */
+int xs_irac_pool_nsites(const xs_irac_pool *p);
+/* Returns a new handle with refcount 1, or 0 when out of memory.  The
+ * components of sites from nsites on must be (0,0): the pool has no room for
+ * them. */
 uint32_t xs_irac_pool_add(xs_irac_pool *p, const xs_irac_meta *m);
-const xs_irac_meta *xs_irac_pool_get(const xs_irac_pool *p, uint32_t h);
+/* Copies h's metadata into *out, components from nsites on as (0,0), and
+ * returns true; for handle 0 sets *out to "none" (site -1, all (0,0)) and
+ * returns false. */
+bool xs_irac_pool_read(const xs_irac_pool *p, uint32_t h, xs_irac_meta *out);
 void xs_irac_pool_ref(xs_irac_pool *p, uint32_t h);
 void xs_irac_pool_unref(xs_irac_pool *p, uint32_t h);
 size_t xs_irac_pool_live(const xs_irac_pool *p);

@@ -208,7 +208,7 @@ xs_sim *xs_sim_new(const xs_topology *t, uint64_t seed, char *err, size_t errlen
   sim->next_op_id = 1;
   xs_prng_seed(&sim->rng_link, xs_prng_split(seed, "link"));
   xs_prng_seed(&sim->rng_irac, xs_prng_split(seed, "irac"));
-  sim->vpool = xs_irac_pool_new();
+  sim->vpool = xs_irac_pool_new(t->nsites);
   if (!sim->vpool || xs_engine_init(&sim->eng) || xs_evlog_init(&sim->log)) goto oom;
   links_init(sim);
   for (int s = 0; s < t->nsites; s++) {

@@ -48,11 +48,11 @@ int xs_snap_entries(const xs_sim *sim, int site, int cache, xs_snap_entry_cb cb,
                         .last_used_ms = m.last_used_ms, .irac_site = -1};
     se.key = xs_entry_key(e, &se.key_len);
     se.value = xs_entry_value(e, &se.value_len);
-    const xs_irac_meta *im = m.ver ? xs_irac_pool_get(sim->vpool, m.ver) : NULL;
-    if (im) {
+    xs_irac_meta im;
+    if (xs_irac_pool_read(sim->vpool, m.ver, &im)) {
       se.has_irac = true;
-      se.irac_site = im->site;
-      version_out(&im->version, se.irac_topology, se.irac_counter);
+      se.irac_site = im.site;
+      version_out(&im.version, se.irac_topology, se.irac_counter);
     }
     rc = cb(ud, &se);
     if (rc) return rc;
@@ -68,6 +68,11 @@ int xs_snap_put(xs_sim *sim, int site, int cache, const xs_snap_entry *e) {
   xs_meta m = {.expire_ms = e->expire_ms, .max_idle_ms = e->max_idle_ms,
                .last_used_ms = e->last_used_ms, .ver = 0, .vtype = e->vtype};
   if (e->has_irac) {
+    /* A version naming a site the topology lacks cannot have come from this
+     * simulation, and the version pool has no room for its components. */
+    if (e->irac_site < 0 || e->irac_site >= sim->topo.nsites) return XS_EINVAL;
+    for (int i = sim->topo.nsites; i < XS_SITES_MAX; i++)
+      if (e->irac_topology[i] != 0 || e->irac_counter[i] != 0) return XS_EINVAL;
     xs_irac_meta im = {.site = (int8_t)e->irac_site};
     version_in(&im.version, e->irac_topology, e->irac_counter);
     m.ver = xs_irac_pool_add(sim->vpool, &im);

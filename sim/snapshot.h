@@ -44,7 +44,8 @@ typedef int (*xs_snap_entry_cb)(void *ud, const xs_snap_entry *e);
  * is not defined there (or the site is down). */
 int xs_snap_entries(const xs_sim *sim, int site, int cache, xs_snap_entry_cb cb, void *ud);
 /* Stores an entry on (site, cache) only: no lock, no replication, no event.
- * 0, XS_ENOSITE / XS_ENOCACHE, XS_ENOMEM or XS_ELIMIT. */
+ * 0, XS_ENOSITE / XS_ENOCACHE, XS_ENOMEM, XS_ELIMIT, or XS_EINVAL for an IRAC
+ * version whose site or components lie outside the topology's sites. */
 int xs_snap_put(xs_sim *sim, int site, int cache, const xs_snap_entry *e);
 
 /* The backup state of (site, cache) towards remote. */

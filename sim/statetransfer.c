@@ -115,8 +115,7 @@ static void fill_chunk(xs_sim *sim, xs_cinst *ci, xs_push *p, xs_xreq *r) {
     it->vtype = m.vtype;
     it->expire_ms = m.expire_ms;
     it->max_idle_ms = m.max_idle_ms;
-    const xs_irac_meta *im = m.ver ? xs_irac_pool_get(sim->vpool, m.ver) : NULL;
-    it->irac = im ? *im : (xs_irac_meta){.site = -1};
+    xs_irac_pool_read(sim->vpool, m.ver, &it->irac);
   }
 }
 

@@ -411,25 +411,27 @@ static xs_irac_meta meta_of(int site, uint32_t counter) {
   return m;
 }
 
-/* Not a port: add copies the metadata; get returns it; 0 means none. */
-static void test_pool_add_get(void **state) {
+/* Not a port: add copies the metadata; read copies it back; 0 means none. */
+static void test_pool_add_read(void **state) {
   (void)state;
-  xs_irac_pool *p = xs_irac_pool_new();
-  xs_irac_meta m = meta_of(2, 7);
+  xs_irac_pool *p = xs_irac_pool_new(XS_SITES_MAX);
+  xs_irac_meta m = meta_of(2, 7), got;
   uint32_t h;
-  const xs_irac_meta *got;
 
   assert_non_null(p);
+  assert_int_equal(xs_irac_pool_nsites(p), XS_SITES_MAX);
   assert_int_equal(xs_irac_pool_live(p), 0);
-  assert_null(xs_irac_pool_get(p, 0));
+  got = meta_of(1, 9);
+  assert_false(xs_irac_pool_read(p, 0, &got));
+  assert_int_equal(got.site, -1);
+  assert_no_site_version(&got.version, 1);
   h = xs_irac_pool_add(p, &m);
   assert_int_not_equal(h, 0);
   assert_int_equal(xs_irac_pool_live(p), 1);
   m.site = 5; /* the pool holds a copy */
-  got = xs_irac_pool_get(p, h);
-  assert_non_null(got);
-  assert_int_equal(got->site, 2);
-  assert_site_version(&got->version, 2, 1, 7);
+  assert_true(xs_irac_pool_read(p, h, &got));
+  assert_int_equal(got.site, 2);
+  assert_site_version(&got.version, 2, 1, 7);
   xs_irac_pool_free(p);
   xs_irac_pool_free(NULL);
 }
@@ -437,8 +439,8 @@ static void test_pool_add_get(void **state) {
 /* Not a port: a handle lives while any reference does; 0 is ignored. */
 static void test_pool_ref_unref(void **state) {
   (void)state;
-  xs_irac_pool *p = xs_irac_pool_new();
-  xs_irac_meta m = meta_of(0, 1);
+  xs_irac_pool *p = xs_irac_pool_new(XS_SITES_MAX);
+  xs_irac_meta m = meta_of(0, 1), got;
   uint32_t h = xs_irac_pool_add(p, &m);
 
   xs_irac_pool_ref(p, h);
@@ -446,7 +448,8 @@ static void test_pool_ref_unref(void **state) {
   xs_irac_pool_unref(p, h);
   xs_irac_pool_unref(p, h);
   assert_int_equal(xs_irac_pool_live(p), 1);
-  assert_int_equal(xs_irac_pool_get(p, h)->site, 0);
+  assert_true(xs_irac_pool_read(p, h, &got));
+  assert_int_equal(got.site, 0);
   xs_irac_pool_unref(p, h);
   assert_int_equal(xs_irac_pool_live(p), 0);
 
@@ -460,8 +463,8 @@ static void test_pool_ref_unref(void **state) {
  * handle carries the new metadata. */
 static void test_pool_reuse(void **state) {
   (void)state;
-  xs_irac_pool *p = xs_irac_pool_new();
-  xs_irac_meta m = meta_of(1, 1);
+  xs_irac_pool *p = xs_irac_pool_new(XS_SITES_MAX);
+  xs_irac_meta m = meta_of(1, 1), got;
   uint32_t a = xs_irac_pool_add(p, &m), b = xs_irac_pool_add(p, &m);
   uint32_t c = xs_irac_pool_add(p, &m), d;
 
@@ -470,9 +473,11 @@ static void test_pool_reuse(void **state) {
   m = meta_of(3, 42);
   d = xs_irac_pool_add(p, &m);
   assert_int_equal(d, b);
-  assert_int_equal(xs_irac_pool_get(p, d)->site, 3);
-  assert_site_version(&xs_irac_pool_get(p, d)->version, 3, 1, 42);
-  assert_int_equal(xs_irac_pool_get(p, a)->site, 1);
+  assert_true(xs_irac_pool_read(p, d, &got));
+  assert_int_equal(got.site, 3);
+  assert_site_version(&got.version, 3, 1, 42);
+  assert_true(xs_irac_pool_read(p, a, &got));
+  assert_int_equal(got.site, 1);
 
   xs_irac_pool_unref(p, c);
   xs_irac_pool_unref(p, a);
@@ -483,13 +488,90 @@ static void test_pool_reuse(void **state) {
   xs_irac_pool_free(p);
 }
 
+/* A version with every one of the first nsites components set, distinct per
+ * seed, and the rest (0,0). */
+static xs_irac_meta meta_full(int nsites, uint32_t seed) {
+  xs_irac_meta m;
+  memset(&m, 0, sizeof m);
+  m.site = (int8_t)(seed % (uint32_t)nsites);
+  for (int i = 0; i < nsites; i++)
+    m.version.e[i] = (xs_irac_elem){ seed + 1, seed * 16 + (uint32_t)i + 1 };
+  return m;
+}
+
+/* The whole of a read: the site, the first nsites components, and (0,0) for
+ * the sites the pool does not keep. */
+static void assert_pool_holds(const xs_irac_pool *p, uint32_t h, const xs_irac_meta *want) {
+  xs_irac_meta got;
+  memset(&got, 0xa5, sizeof got); /* read must overwrite every component */
+  assert_true(xs_irac_pool_read(p, h, &got));
+  assert_int_equal(got.site, want->site);
+  for (int i = 0; i < XS_SITES_MAX; i++)
+    assert_site_version(&got.version, i, want->version.e[i].topology, want->version.e[i].counter);
+  assert_int_equal(xs_irac_version_compare(&got.version, &want->version), XS_VER_EQUAL);
+}
+
+/* Not a port: a pool sized for 2 sites and one for XS_SITES_MAX both round
+ * trip whole versions, count references, and reuse released slots without
+ * leaking the previous version's components into the new one. */
+static void test_pool_sized(void **state) {
+  static const int sizes[] = { 2, XS_SITES_MAX };
+  (void)state;
+  assert_null(xs_irac_pool_new(0));
+  assert_null(xs_irac_pool_new(XS_SITES_MAX + 1));
+  for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+    int n = sizes[z];
+    /* Past the initial capacity, so the array moves under live handles. */
+    enum { N = 300 };
+    xs_irac_pool *p = xs_irac_pool_new(n);
+    xs_irac_meta want[N];
+    uint32_t h[N];
+
+    assert_non_null(p);
+    assert_int_equal(xs_irac_pool_nsites(p), n);
+    for (uint32_t i = 0; i < N; i++) {
+      want[i] = meta_full(n, i);
+      h[i] = xs_irac_pool_add(p, &want[i]);
+      assert_int_equal(h[i], i + 1);
+    }
+    for (uint32_t i = 0; i < N; i++) assert_pool_holds(p, h[i], &want[i]);
+
+    /* Refcounts: a handle referenced twice more survives two releases. */
+    xs_irac_pool_ref(p, h[7]);
+    xs_irac_pool_ref(p, h[7]);
+    xs_irac_pool_unref(p, h[7]);
+    xs_irac_pool_unref(p, h[7]);
+    assert_int_equal(xs_irac_pool_live(p), N);
+    assert_pool_holds(p, h[7], &want[7]);
+
+    /* Reuse, most recent first, with the free-list link stored where the
+     * site was: the new owner sees its own site and components only. */
+    xs_irac_pool_unref(p, h[7]);
+    xs_irac_pool_unref(p, h[100]);
+    assert_int_equal(xs_irac_pool_live(p), N - 2);
+    xs_irac_meta small = meta_of(n - 1, 5);
+    assert_int_equal(xs_irac_pool_add(p, &small), h[100]);
+    assert_pool_holds(p, h[100], &small);
+    want[7] = meta_full(n, 1000);
+    assert_int_equal(xs_irac_pool_add(p, &want[7]), h[7]);
+    assert_pool_holds(p, h[7], &want[7]);
+    assert_pool_holds(p, h[6], &want[6]);
+    assert_pool_holds(p, h[8], &want[8]);
+    assert_int_equal(xs_irac_pool_live(p), N);
+
+    for (uint32_t i = 0; i < N; i++) xs_irac_pool_unref(p, h[i]);
+    assert_int_equal(xs_irac_pool_live(p), 0);
+    xs_irac_pool_free(p);
+  }
+}
+
 #define MILLION 1000000u
 
 /* Not a port: a million live handles survive the array growing under them,
  * and after releasing them all a second million fits in the same slots. */
 static void test_pool_million(void **state) {
   (void)state;
-  xs_irac_pool *p = xs_irac_pool_new();
+  xs_irac_pool *p = xs_irac_pool_new(XS_SITES_MAX);
 
   for (uint32_t i = 0; i < MILLION; i++) {
     xs_irac_meta m = meta_of((int)(i % XS_SITES_MAX), i);
@@ -498,10 +580,11 @@ static void test_pool_million(void **state) {
   }
   assert_int_equal(xs_irac_pool_live(p), MILLION);
   for (uint32_t i = 0; i < MILLION; i++) {
-    const xs_irac_meta *got = xs_irac_pool_get(p, i + 1);
+    xs_irac_meta got;
     int site = (int)(i % XS_SITES_MAX);
-    assert_int_equal(got->site, site);
-    assert_int_equal(got->version.e[site].counter, i);
+    assert_true(xs_irac_pool_read(p, i + 1, &got));
+    assert_int_equal(got.site, site);
+    assert_int_equal(got.version.e[site].counter, i);
     if (i & 1) xs_irac_pool_ref(p, i + 1);
   }
   for (uint32_t h = 1; h <= MILLION; h++) xs_irac_pool_unref(p, h);
@@ -523,7 +606,15 @@ typedef void (*pool_misuse_fn)(xs_irac_pool *p, uint32_t h);
 
 static void misuse_unref(xs_irac_pool *p, uint32_t h) { xs_irac_pool_unref(p, h); }
 static void misuse_ref(xs_irac_pool *p, uint32_t h) { xs_irac_pool_ref(p, h); }
-static void misuse_get(xs_irac_pool *p, uint32_t h) { (void)xs_irac_pool_get(p, h); }
+static void misuse_read(xs_irac_pool *p, uint32_t h) {
+  xs_irac_meta m;
+  (void)xs_irac_pool_read(p, h, &m);
+}
+/* h is a site index here: adds a version with that site's component set. */
+static void misuse_add_site(xs_irac_pool *p, uint32_t h) {
+  xs_irac_meta m = meta_of((int)h, 1);
+  (void)xs_irac_pool_add(p, &m);
+}
 
 /* Runs fn in a child process and reports whether it aborted, which is what
  * a failed assert() does. */
@@ -551,21 +642,29 @@ static void test_pool_misuse_asserts(void **state) {
 #ifdef NDEBUG
   skip();
 #else
-  xs_irac_pool *p = xs_irac_pool_new();
+  xs_irac_pool *p = xs_irac_pool_new(XS_SITES_MAX);
+  xs_irac_pool *two = xs_irac_pool_new(2);
   xs_irac_meta m = meta_of(0, 1);
   uint32_t h = xs_irac_pool_add(p, &m), live = xs_irac_pool_add(p, &m);
 
   xs_irac_pool_unref(p, h);
   assert_true(aborts(misuse_unref, p, h));
   assert_true(aborts(misuse_ref, p, h));
-  assert_true(aborts(misuse_get, p, h));
+  assert_true(aborts(misuse_read, p, h));
   assert_true(aborts(misuse_unref, p, 999));
-  assert_true(aborts(misuse_get, p, 999));
-  /* The control: the same calls on a live handle return normally. */
-  assert_false(aborts(misuse_get, p, live));
+  assert_true(aborts(misuse_read, p, 999));
+  /* A component the pool has no room for would be lost. */
+  assert_true(aborts(misuse_add_site, two, 2));
+  assert_true(aborts(misuse_add_site, two, XS_SITES_MAX - 1));
+  /* The controls: the same calls on a live handle, or a site it keeps,
+   * return normally. */
+  assert_false(aborts(misuse_read, p, live));
   assert_false(aborts(misuse_unref, p, live));
-  /* Nothing the children did leaked into this process's pool. */
+  assert_false(aborts(misuse_add_site, two, 1));
+  /* Nothing the children did leaked into this process's pools. */
   assert_int_equal(xs_irac_pool_live(p), 1);
+  assert_int_equal(xs_irac_pool_live(two), 0);
+  xs_irac_pool_free(two);
   xs_irac_pool_free(p);
 #endif
 }
@@ -831,9 +930,10 @@ int main(void) {
     cmocka_unit_test(test_version_compare_all_components),
     cmocka_unit_test(test_version_merge_vector),
     cmocka_unit_test(test_version_format),
-    cmocka_unit_test(test_pool_add_get),
+    cmocka_unit_test(test_pool_add_read),
     cmocka_unit_test(test_pool_ref_unref),
     cmocka_unit_test(test_pool_reuse),
+    cmocka_unit_test(test_pool_sized),
     cmocka_unit_test(test_pool_million),
     cmocka_unit_test(test_pool_misuse_asserts),
     cmocka_unit_test(test_merge_default),

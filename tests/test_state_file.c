@@ -175,10 +175,50 @@ static void test_refused(void **state) {
   unlink(path);
 }
 
+/* An entry's IRAC version that names a site the topology lacks (in its
+ * producing site or in a component) cannot come from this simulation: the
+ * load refuses it rather than dropping the component. */
+static void test_refused_foreign_version(void **state) {
+  (void)state;
+  static const char *const edits[] = {
+      "UPDATE entries SET irac_version = ? WHERE irac_version IS NOT NULL",
+      "UPDATE entries SET irac_site = ? WHERE irac_version IS NOT NULL",
+  };
+  char path[512], err[512];
+  tmp_path(path, sizeof path);
+  for (size_t k = 0; k < sizeof edits / sizeof edits[0]; k++) {
+    xs_sim *sim = make(), *out = NULL;
+    int last = XS_SITES_MAX - 1;
+    assert_true(xs_sim_topology(sim)->nsites <= last);
+    xt_put(sim, xt_site(sim, "site-a"), xt_cache(sim, "work"), "w1", "async");
+    xt_settle(sim);
+    assert_int_equal(xs_state_save(sim, path, "", err, sizeof err), 0);
+    /* The blob is the topologies, then the counters: the last site at 1:1. */
+    uint32_t blob[2 * XS_SITES_MAX] = {0};
+    blob[last] = blob[XS_SITES_MAX + last] = 1;
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, edits[k], -1, &st, NULL), SQLITE_OK);
+    if (k == 0) assert_int_equal(sqlite3_bind_blob(st, 1, blob, (int)sizeof blob, SQLITE_STATIC), SQLITE_OK);
+    else assert_int_equal(sqlite3_bind_int(st, 1, last), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    assert_true(sqlite3_changes(db) > 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_true(xs_state_load(path, &out, NULL, err, sizeof err) < 0);
+    assert_null(out);
+    assert_non_null(strstr(err, "a saved entry"));
+    xs_sim_free(sim);
+    unlink(path);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip),
       cmocka_unit_test(test_refused),
+      cmocka_unit_test(test_refused_foreign_version),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
