@@ -28,25 +28,12 @@ enum { SA = 0, SB = 1, SC = 2 };
 static void topo_sync(xs_topology *t, int nsites, const char *name, xs_tx_mode tx, xs_policy pol,
                       xs_ms timeout_ms) {
   static const char *const names[] = {"site-a", "site-b", "site-c"};
-  memset(t, 0, sizeof *t);
-  snprintf(t->name, sizeof t->name, "backup-test");
-  t->nsites = nsites;
-  for (int i = 0; i < nsites; i++) {
-    snprintf(t->sites[i].name, sizeof t->sites[i].name, "%s", names[i]);
-    t->sites[i].nodes = 2;
-  }
-  t->link_latency_ms = 1;
-  t->xsite_fd_timeout_ms = 15000;
-  t->ncaches = 1;
-  xs_cache_cfg *c = &t->caches[0];
-  xs_cache_cfg_defaults(c, name);
+  xs_cache_cfg *c = xt_topo_one_cache(t, "backup-test", nsites, names, 2, name);
   c->tx = tx;
-  for (int i = 0; i < nsites; i++) {
-    xs_backup_cfg *b = &c->backups[c->nbackups++];
-    xs_backup_cfg_defaults(b, names[i]);
-    b->strategy = XS_STRATEGY_SYNC;
-    b->failure_policy = pol;
-    b->timeout_ms = timeout_ms;
+  for (int i = 0; i < c->nbackups; i++) {
+    c->backups[i].strategy = XS_STRATEGY_SYNC;
+    c->backups[i].failure_policy = pol;
+    c->backups[i].timeout_ms = timeout_ms;
   }
 }
 

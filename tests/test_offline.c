@@ -209,22 +209,10 @@ enum { SA = 0, SB = 1, SC = 2 };
 static void topo_one_cache(xs_topology *t, int nsites, xs_strategy strat, xs_policy pol,
                            xs_tx_mode tx, xs_ms timeout_ms, int32_t after, xs_ms min_wait) {
   static const char *const names[] = {"site-a", "site-b", "site-c"};
-  memset(t, 0, sizeof *t);
-  snprintf(t->name, sizeof t->name, "offline-test");
-  t->nsites = nsites;
-  for (int i = 0; i < nsites; i++) {
-    snprintf(t->sites[i].name, sizeof t->sites[i].name, "%s", names[i]);
-    t->sites[i].nodes = 1;
-  }
-  t->link_latency_ms = 1;
-  t->xsite_fd_timeout_ms = 15000;
-  t->ncaches = 1;
-  xs_cache_cfg *c = &t->caches[0];
-  xs_cache_cfg_defaults(c, "c");
+  xs_cache_cfg *c = xt_topo_one_cache(t, "offline-test", nsites, names, 1, "c");
   c->tx = tx;
-  for (int i = 0; i < nsites; i++) {
-    xs_backup_cfg *b = &c->backups[c->nbackups++];
-    xs_backup_cfg_defaults(b, names[i]);
+  for (int i = 0; i < c->nbackups; i++) {
+    xs_backup_cfg *b = &c->backups[i];
     b->strategy = strat;
     b->failure_policy = pol;
     b->timeout_ms = timeout_ms;

@@ -43,21 +43,10 @@ static st_opts opts_default(void) {
 static xs_sim *st_sim(const st_opts *o) {
   static const char *const names[] = {"LON", "NYC", "SFO"};
   xs_topology t;
-  memset(&t, 0, sizeof t);
-  snprintf(t.name, sizeof t.name, "statetransfer");
-  t.nsites = o->nsites;
+  xs_cache_cfg *c = xt_topo_one_cache(&t, "statetransfer", o->nsites, names, 2, "xsiteCache");
   t.link_latency_ms = o->latency_ms;
-  t.xsite_fd_timeout_ms = 15000;
-  for (int s = 0; s < o->nsites; s++) {
-    snprintf(t.sites[s].name, sizeof t.sites[s].name, "%s", names[s]);
-    t.sites[s].nodes = 2;
-  }
-  t.ncaches = 1;
-  xs_cache_cfg *c = &t.caches[0];
-  xs_cache_cfg_defaults(c, "xsiteCache");
-  for (int s = 0; s < o->nsites; s++) {
-    xs_backup_cfg *b = &c->backups[c->nbackups++];
-    xs_backup_cfg_defaults(b, names[s]);
+  for (int s = 0; s < c->nbackups; s++) {
+    xs_backup_cfg *b = &c->backups[s];
     b->strategy = o->strategy;
     b->timeout_ms = o->timeout_ms;
     b->st_chunk_size = o->chunk;

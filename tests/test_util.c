@@ -17,6 +17,24 @@ xs_sim *xt_sim(const char *preset, uint64_t seed) {
   return xt_sim_topo(&t, seed);
 }
 
+xs_cache_cfg *xt_topo_one_cache(xs_topology *t, const char *name, int nsites,
+                                const char *const *site_names, int nodes, const char *cache) {
+  memset(t, 0, sizeof *t);
+  snprintf(t->name, sizeof t->name, "%s", name);
+  t->nsites = nsites;
+  for (int i = 0; i < nsites; i++) {
+    snprintf(t->sites[i].name, sizeof t->sites[i].name, "%s", site_names[i]);
+    t->sites[i].nodes = nodes;
+  }
+  t->link_latency_ms = 1;
+  t->xsite_fd_timeout_ms = 15000;
+  t->ncaches = 1;
+  xs_cache_cfg *c = &t->caches[0];
+  xs_cache_cfg_defaults(c, cache);
+  for (int i = 0; i < nsites; i++) xs_backup_cfg_defaults(&c->backups[c->nbackups++], site_names[i]);
+  return c;
+}
+
 int xt_site(const xs_sim *sim, const char *name) {
   int s = xs_sim_site_index(sim, name);
   if (s < 0) fail_msg("no site '%s'", name);

@@ -38,6 +38,14 @@ xs_sim *xt_sim_topo(const xs_topology *t, uint64_t seed);
 int xt_site(const xs_sim *sim, const char *name);
 int xt_cache(const xs_sim *sim, const char *name);
 
+/* The topology the tests build by hand: `name`, with nsites sites called
+ * site_names[i] of `nodes` nodes each, 1 ms links, a 15 s x-site failure
+ * detector, and one cache `cache` with Infinispan's defaults backing up to
+ * every site with Infinispan's backup defaults.  Returns that cache, for the
+ * caller to set what its tests vary. */
+xs_cache_cfg *xt_topo_one_cache(xs_topology *t, const char *name, int nsites,
+                                const char *const *site_names, int nodes, const char *cache);
+
 /* Submits without waiting; *out is filled when the op completes. */
 void xt_submit(xs_sim *sim, const xs_op *op, xt_result *out);
 void xt_put_async(xs_sim *sim, int site, int cache, const char *key, const char *value, xt_result *out);
