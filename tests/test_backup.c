@@ -37,30 +37,6 @@ static void topo_sync(xs_topology *t, int nsites, const char *name, xs_tx_mode t
   }
 }
 
-/* Log lines the core prints (ISPN000202 for WARN). */
-typedef struct log_sink {
-  char lines[32][XS_MSG_BYTES_MAX * 2];
-  int n;
-} log_sink;
-
-static void log_cb(void *ud, xs_ms time, int site, const char *line) {
-  log_sink *s = ud;
-  if (s->n < 32) snprintf(s->lines[s->n++], sizeof s->lines[0], "%s", line);
-}
-
-static int logged_prefix(const log_sink *s, const char *prefix) {
-  int n = 0;
-  for (int i = 0; i < s->n; i++)
-    if (strncmp(s->lines[i], prefix, strlen(prefix)) == 0) n++;
-  return n;
-}
-
-static bool logged(const log_sink *s, const char *line) {
-  for (int i = 0; i < s->n; i++)
-    if (strcmp(s->lines[i], line) == 0) return true;
-  return false;
-}
-
 /* Calls fn for every event-log record (the tests stay far below the ring). */
 typedef void (*ev_fn)(const xs_ev_record *r, void *ud);
 static void each_ev(const xs_sim *sim, ev_fn fn, void *ud) {
@@ -100,12 +76,6 @@ static uint64_t last_request_id(const xs_sim *sim, int from, int to) {
   each_ev(sim, ev_match, &q);
   assert_true(q.count > 0);
   return q.last_arg;
-}
-
-static xs_xsite_counters counters(const xs_sim *sim, int site, int cache, int remote) {
-  xs_xsite_counters c;
-  assert_int_equal(xs_counters_get(sim, site, cache, remote, &c), 0);
-  return c;
 }
 
 static const char *peek(xs_sim *sim, int site, int cache, const char *key) {
@@ -160,7 +130,7 @@ static const pcase IGNORE_2S = {XS_POLICY_IGNORE, 2000, "2 seconds"};
 typedef struct bctx {
   xs_sim *sim;
   int c;
-  log_sink logs;
+  xt_log logs; /* ISPN000202 for WARN */
 } bctx;
 
 static void bctx_open(bctx *x, const pcase *p, xs_tx_mode tx) {
@@ -168,8 +138,7 @@ static void bctx_open(bctx *x, const pcase *p, xs_tx_mode tx) {
   topo_sync(&t, 2, "c", tx, p->policy, p->timeout_ms);
   x->sim = xt_sim_topo(&t, 42);
   x->c = xt_cache(x->sim, "c");
-  x->logs.n = 0;
-  xs_sim_set_log(x->sim, log_cb, &x->logs);
+  xt_log_capture(x->sim, &x->logs);
 }
 
 /* Checks what the caller of a write whose backup timed out was told:
@@ -194,12 +163,12 @@ static void expect_policy_outcome(bctx *x, const xt_result *r, const pcase *p) {
     snprintf(want, sizeof want,
              "ISPN000202: Encountered issues while backing up data for cache c to site site-b: %s",
              cause);
-    assert_true(logged(&x->logs, want));
+    assert_true(xt_logged(&x->logs, want));
     break;
   case XS_POLICY_IGNORE:
     assert_int_equal(r->status, 0);
     assert_false(r->warned);
-    assert_int_equal(logged_prefix(&x->logs, "ISPN000202"), 0);
+    assert_int_equal(xt_logged_prefix(&x->logs, "ISPN000202"), 0);
     break;
   }
 }
@@ -336,7 +305,7 @@ static void tx_fail_during_backup_replay(void **state) {
   assert_string_equal(ra.error, "ISPN000709: Failed to backup cache `tx` to one or more remote sites: "
                       "ISPN000217: Received exception from site-b, see remote stack trace for cause");
   /* A remote application error is no communication failure. */
-  assert_int_equal(counters(sim, SA, c, SB).failures_count, 0);
+  assert_int_equal(xt_counters(sim, SA, c, SB).failures_count, 0);
   xt_wait(sim, &rb);
   assert_int_equal(rb.status, XS_EBACKUP);
   xt_settle(sim);
@@ -420,7 +389,7 @@ static void offline_site_skipped(void **state) {
     assert_int_equal(xt_clear(x.sim, SA, x.c).status, 0);
     assert_int_equal(xt_put(x.sim, SA, x.c, "k3", "v3").status, 0);
     assert_int_equal(count_ev(x.sim, XS_EV_XSITE_SEND, SA, SB), 0);
-    xs_xsite_counters k = counters(x.sim, SA, x.c, SB);
+    xs_xsite_counters k = xt_counters(x.sim, SA, x.c, SB);
     assert_int_equal(k.backup_failures + k.backup_ok + k.failures_count, 0);
     heal_and_settle(&x);
     assert_peek(x.sim, SA, x.c, "k3", "v3");
@@ -530,7 +499,7 @@ static void fail_fast_suspect_after_view_drop(void **state) {
                       "ISPN000400: Node site:site-b was suspected");
   /* Suspicion is a communication failure, but the view alone never takes
    * the site offline (take-offline is disabled here). */
-  assert_int_equal(counters(x.sim, SA, x.c, SB).backup_failures, 2);
+  assert_int_equal(xt_counters(x.sim, SA, x.c, SB).backup_failures, 2);
   assert_int_equal(xs_admin_site_status(x.sim, SA, x.c, SB), XS_SITE_ONLINE);
   xs_sim_free(x.sim);
 }
@@ -560,8 +529,8 @@ static void nontx_concurrent_writes_both_sites(void **state) {
   assert_int_equal(ra.completed_ms - ra.invoked_ms, 2); /* one round trip */
   assert_peek(sim, SA, c, "k", "from-a");
   assert_peek(sim, SB, c, "k", "from-b");
-  assert_int_equal(counters(sim, SA, c, SB).failures_count, 0);
-  assert_int_equal(counters(sim, SB, c, SA).failures_count, 0);
+  assert_int_equal(xt_counters(sim, SA, c, SB).failures_count, 0);
+  assert_int_equal(xt_counters(sim, SB, c, SA).failures_count, 0);
   assert_int_equal(count_ev(sim, XS_EV_LOCK_TIMEOUT, SA, -1), 1);
   assert_int_equal(count_ev(sim, XS_EV_LOCK_TIMEOUT, SB, -1), 1);
   xs_sim_free(sim);
@@ -819,7 +788,7 @@ static void restart_empty_backups_online(void **state) {
   assert_true(xs_sim_cache_defined(x.sim, SA, x.c));
   assert_int_equal(xs_cache_size(x.sim, SA, x.c), 0);
   assert_int_equal(xs_admin_site_status(x.sim, SA, x.c, SB), XS_SITE_ONLINE);
-  xs_xsite_counters k = counters(x.sim, SA, x.c, SB);
+  xs_xsite_counters k = xt_counters(x.sim, SA, x.c, SB);
   assert_int_equal(k.backup_ok + k.failures_count, 0);
   assert_peek(x.sim, SB, x.c, "k", "v");
   assert_int_equal(xt_put(x.sim, SA, x.c, "k2", "v2").status, 0);

@@ -165,3 +165,32 @@ const char *xt_peek(xs_sim *sim, int site, int cache, const char *key, char *buf
 }
 
 void xt_settle(xs_sim *sim) { xs_sim_run_quiescent(sim, xs_sim_now(sim) + XT_RUN_LIMIT_MS); }
+
+xs_xsite_counters xt_counters(const xs_sim *sim, int site, int cache, int remote) {
+  xs_xsite_counters c;
+  assert_int_equal(xs_counters_get(sim, site, cache, remote, &c), 0);
+  return c;
+}
+
+static void log_cb(void *ud, xs_ms time, int site, const char *line) {
+  xt_log *log = ud;
+  if (log->n < XT_LOG_LINES_MAX) snprintf(log->lines[log->n++], sizeof log->lines[0], "%s", line);
+}
+
+void xt_log_capture(xs_sim *sim, xt_log *log) {
+  log->n = 0;
+  xs_sim_set_log(sim, log_cb, log);
+}
+
+bool xt_logged(const xt_log *log, const char *line) {
+  for (int i = 0; i < log->n; i++)
+    if (strcmp(log->lines[i], line) == 0) return true;
+  return false;
+}
+
+int xt_logged_prefix(const xt_log *log, const char *prefix) {
+  int n = 0;
+  for (int i = 0; i < log->n; i++)
+    if (strncmp(log->lines[i], prefix, strlen(prefix)) == 0) n++;
+  return n;
+}

@@ -70,4 +70,20 @@ const char *xt_peek(xs_sim *sim, int site, int cache, const char *key, char *buf
 /* Runs to quiescence (bounded by XT_RUN_LIMIT_MS from now). */
 void xt_settle(xs_sim *sim);
 
+/* The x-site counters of `cache` on `site` for `remote`. */
+xs_xsite_counters xt_counters(const xs_sim *sim, int site, int cache, int remote);
+
+/* The log lines the core prints (ISPN000202, ISPN100006, ...), in order; the
+ * first XT_LOG_LINES_MAX are kept, far more than a test provokes. */
+#define XT_LOG_LINES_MAX 32
+typedef struct xt_log {
+  char lines[XT_LOG_LINES_MAX][XS_MSG_BYTES_MAX * 2];
+  int n;
+} xt_log;
+/* Empties *log and has sim print into it from now on. */
+void xt_log_capture(xs_sim *sim, xt_log *log);
+/* Whether a line was exactly `line`; how many lines start with `prefix`. */
+bool xt_logged(const xt_log *log, const char *line);
+int xt_logged_prefix(const xt_log *log, const char *prefix);
+
 #endif /* XS_TEST_UTIL_H */
