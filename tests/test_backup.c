@@ -78,27 +78,10 @@ static uint64_t last_request_id(const xs_sim *sim, int from, int to) {
   return q.last_arg;
 }
 
-static const char *peek(xs_sim *sim, int site, int cache, const char *key) {
-  static char buf[4][256];
-  static int slot;
-  slot = (slot + 1) % 4;
-  return xt_peek(sim, site, cache, key, buf[slot], sizeof buf[slot]);
-}
-
-static void assert_peek(xs_sim *sim, int site, int cache, const char *key, const char *want) {
-  const char *got = peek(sim, site, cache, key);
-  if (want) {
-    assert_non_null(got);
-    assert_string_equal(got, want);
-  } else {
-    assert_null(got);
-  }
-}
-
 /* What site-a and site-b hold for key (NULL: absent). */
 static void assert_held(xs_sim *sim, int cache, const char *key, const char *on_a, const char *on_b) {
-  assert_peek(sim, SA, cache, key, on_a);
-  assert_peek(sim, SB, cache, key, on_b);
+  xt_assert_value(sim, SA, cache, key, on_a);
+  xt_assert_value(sim, SB, cache, key, on_b);
 }
 
 /* Runs a write of `kind` with flags to completion; key NULL for a clear,
@@ -219,7 +202,7 @@ static void nontx_put_failure(void **state) {
 static void bctx_open_with_k(bctx *x, const pcase *p) {
   bctx_open(x, p, XS_TX_NONE);
   assert_int_equal(xt_put(x->sim, SA, x->c, "k", "v").status, 0);
-  assert_peek(x->sim, SB, x->c, "k", "v");
+  xt_assert_value(x->sim, SB, x->c, "k", "v");
 }
 
 /* NonTxBackupFailureTest.testRemoveFailure */
@@ -227,9 +210,9 @@ static void nontx_remove_failure(void **state) {
   bctx x;
   bctx_open_with_k(&x, *state);
   write_while_cut(&x, XS_OP_REMOVE, "k", NULL);
-  assert_peek(x.sim, SA, x.c, "k", NULL);
+  xt_assert_value(x.sim, SA, x.c, "k", NULL);
   assert_false(xt_get(x.sim, SA, x.c, "k").found);
-  assert_peek(x.sim, SB, x.c, "k", "v");
+  xt_assert_value(x.sim, SB, x.c, "k", "v");
   xs_sim_free(x.sim);
 }
 
@@ -251,9 +234,9 @@ static void nontx_clear_failure(void **state) {
   assert_int_equal(xt_put(x.sim, SA, x.c, "k3", "v3").status, 0);
   write_while_cut(&x, XS_OP_CLEAR, NULL, NULL);
   assert_int_equal(xs_cache_size(x.sim, SA, x.c), 0);
-  assert_peek(x.sim, SB, x.c, "k1", "v1");
-  assert_peek(x.sim, SB, x.c, "k2", "v2");
-  assert_peek(x.sim, SB, x.c, "k3", "v3");
+  xt_assert_value(x.sim, SB, x.c, "k1", "v1");
+  xt_assert_value(x.sim, SB, x.c, "k2", "v2");
+  xt_assert_value(x.sim, SB, x.c, "k3", "v3");
   xs_sim_free(x.sim);
 }
 
@@ -280,7 +263,7 @@ static void two_sites_fail_two_causes(void **state) {
            "ISPN000476: Timed out waiting for responses for request %" PRIu64 " from site-c after 4.5 seconds",
            last_request_id(sim, SA, SB), last_request_id(sim, SA, SC));
   assert_string_equal(r.error, want);
-  assert_peek(sim, SA, c, "k", "v");
+  xt_assert_value(sim, SA, c, "k", "v");
   xs_sim_free(sim);
 }
 
@@ -306,7 +289,7 @@ static void tx_fail_during_backup_replay(void **state) {
   int c = xt_cache(sim, "tx");
   char buf[64];
   assert_int_equal(xt_put(sim, SA, c, "key", "initial").status, 0);
-  for (int s = SA; s <= SC; s++) assert_peek(sim, s, c, "key", "initial");
+  for (int s = SA; s <= SC; s++) xt_assert_value(sim, s, c, "key", "initial");
   /* Only site-b matters to site-a from here on. */
   assert_string_equal(xt_admin(sim, SA, c, XS_ADMIN_TAKE_OFFLINE, "site-c", buf, sizeof buf), "ok");
   assert_int_equal(xs_partition(sim, SB, SC, true), 0);
@@ -324,7 +307,7 @@ static void tx_fail_during_backup_replay(void **state) {
   xt_wait(sim, &rb);
   assert_int_equal(rb.status, XS_EBACKUP);
   xt_settle(sim);
-  for (int s = SA; s <= SC; s++) assert_peek(sim, s, c, "key", "initial");
+  for (int s = SA; s <= SC; s++) xt_assert_value(sim, s, c, "key", "initial");
   xs_sim_free(sim);
 }
 
@@ -432,7 +415,7 @@ static void received_writes_not_replicated(void **state) {
   assert_int_equal(count_ev(sim, XS_EV_XSITE_SEND, SC, -2), 0);
   assert_int_equal(count_ev(sim, XS_EV_XSITE_APPLY, SA, -2), 0);
   for (int s = SA; s <= SC; s++) {
-    assert_peek(sim, s, c, "k3", "v3");
+    xt_assert_value(sim, s, c, "k3", "v3");
     assert_int_equal(xs_cache_size(sim, s, c), 1);
   }
   xs_sim_free(sim);
@@ -458,8 +441,8 @@ static void failed_conditionals_not_replicated(void **state) {
     assert_false(r.found);
     assert_int_equal(r.completed_ms, r.invoked_ms);
     assert_int_equal(count_ev(x.sim, XS_EV_XSITE_SEND, SA, SB), sends);
-    assert_peek(x.sim, SA, x.c, "k", "v");
-    assert_peek(x.sim, SA, x.c, "absent", NULL);
+    xt_assert_value(x.sim, SA, x.c, "k", "v");
+    xt_assert_value(x.sim, SA, x.c, "absent", NULL);
     xs_sim_free(x.sim);
   }
 }
@@ -479,7 +462,7 @@ static void skip_xsite_backup_stays_local(void **state) {
   assert_int_equal(count_ev(x.sim, XS_EV_XSITE_SEND, SA, SB), 1);
   heal_and_settle(&x);
   assert_held(x.sim, x.c, "k", "local", "v");
-  assert_peek(x.sim, SB, x.c, "k2", NULL);
+  xt_assert_value(x.sim, SB, x.c, "k2", NULL);
   r = run_write(x.sim, SA, x.c, XS_OP_REMOVE, "k", NULL, XS_FLAG_SKIP_XSITE_BACKUP);
   assert_int_equal(r.status, 0);
   assert_held(x.sim, x.c, "k", NULL, "v");
@@ -770,7 +753,7 @@ static void crash_completes_inflight_ops(void **state) {
   op.key_len = 1;
   assert_int_equal(xs_op_submit(x.sim, &op, NULL, NULL), XS_ESITEDOWN);
   xt_settle(x.sim);
-  assert_peek(x.sim, SB, x.c, "k", NULL);
+  xt_assert_value(x.sim, SB, x.c, "k", NULL);
   xs_sim_free(x.sim);
 }
 
@@ -792,9 +775,9 @@ static void restart_empty_backups_online(void **state) {
   assert_int_equal(xs_admin_site_status(x.sim, SA, x.c, SB), XS_SITE_ONLINE);
   xs_xsite_counters k = xt_counters(x.sim, SA, x.c, SB);
   assert_int_equal(k.backup_ok + k.failures_count, 0);
-  assert_peek(x.sim, SB, x.c, "k", "v");
+  xt_assert_value(x.sim, SB, x.c, "k", "v");
   assert_int_equal(xt_put(x.sim, SA, x.c, "k2", "v2").status, 0);
-  assert_peek(x.sim, SB, x.c, "k2", "v2");
+  xt_assert_value(x.sim, SB, x.c, "k2", "v2");
   xs_sim_free(x.sim);
 }
 
@@ -808,7 +791,7 @@ static void remote_crash_times_out(void **state) {
   assert_int_equal(xs_site_crash(x.sim, SB), 0);
   xt_result r = xt_put(x.sim, SA, x.c, "k", "v");
   expect_policy_outcome(&x, &r);
-  assert_peek(x.sim, SA, x.c, "k", "v");
+  xt_assert_value(x.sim, SA, x.c, "k", "v");
   assert_int_equal(xs_site_restart(x.sim, SB), 0);
   assert_int_equal(xs_cache_size(x.sim, SB, x.c), 0);
   xs_sim_free(x.sim);

@@ -64,20 +64,8 @@ static const char *admin(xs_sim *sim, int site, xs_admin_kind kind, const char *
 
 /* An admin call whose answer is collected later, for tests that act while
  * the operation is under way. */
-typedef struct admin_out {
-  bool done;
-  char text[XS_MSG_BYTES_MAX];
-} admin_out;
-
-static void admin_cb(xs_sim *sim, void *ud, const xs_admin_result *r) {
-  admin_out *o = ud;
-  o->done = true;
-  snprintf(o->text, sizeof o->text, "%s", r->text);
-}
-
-static void admin_async(xs_sim *sim, int site, xs_admin_kind kind, const char *remote, admin_out *o) {
-  memset(o, 0, sizeof *o);
-  assert_int_equal(xs_admin_submit(sim, site, CACHE, kind, remote, admin_cb, o), 0);
+static void admin_async(xs_sim *sim, int site, xs_admin_kind kind, const char *remote, xt_admin_out *o) {
+  xt_admin_async(sim, site, CACHE, kind, remote, o);
 }
 
 static int push_status(xs_sim *sim, int site, int remote) {
@@ -104,12 +92,7 @@ static int keys_present(xs_sim *sim, int site, int n) {
   return found;
 }
 
-static const char *peek(xs_sim *sim, int site, const char *key) {
-  static char buf[2][128];
-  static int which;
-  which ^= 1;
-  return xt_peek(sim, site, CACHE, key, buf[which], sizeof buf[which]);
-}
+static const char *peek(xs_sim *sim, int site, const char *key) { return xt_value(sim, site, CACHE, key); }
 
 /* BaseStateTransferTest's prologue: NYC offline (as LON sees it), and
  * neither site transferring anything. */
@@ -228,7 +211,7 @@ static void test_push_never_deletes(void **state) {
  * once, before any state moves, and it stays online. */
 static void test_push_brings_site_online(void **state) {
   xs_sim *sim = nyc_behind(3);
-  admin_out out;
+  xt_admin_out out;
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &out);
   assert_int_equal(xs_admin_site_status(sim, LON, CACHE, NYC), XS_SITE_ONLINE);
   assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_SENDING);
@@ -278,13 +261,7 @@ static void submit_op(xs_sim *sim, int site, conc_op op, xt_result *r) {
 }
 
 static void assert_value(xs_sim *sim, int site, const char *want) {
-  const char *got = peek(sim, site, "key");
-  if (want) {
-    assert_non_null(got);
-    assert_string_equal(got, want);
-  } else {
-    assert_null(got);
-  }
+  xt_assert_value(sim, site, CACHE, "key", want);
 }
 
 static void run_case(const conc_case *c) {
@@ -296,7 +273,7 @@ static void run_case(const conc_case *c) {
   if (c->initial && !c->both) assert_int_equal(xt_put(sim, LON, CACHE, "key", c->initial).status, 0);
   xs_xsite_counters before = sent_to_nyc(sim);
   xs_ms t0 = xs_sim_now(sim);
-  admin_out push;
+  xt_admin_out push;
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &push);
   xs_sim_run_until(sim, t0 + c->at);
   assert_int_equal(xs_admin_sending_site(sim, NYC, CACHE), LON);
@@ -401,7 +378,7 @@ static void test_cancel_push(void **state) {
   assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_CANCELED);
   assert_int_equal(xs_admin_sending_site(sim, NYC, CACHE), -1);
   assert_true(keys_present(sim, NYC, 10) < 10);
-  admin_out out;
+  xt_admin_out out;
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &out);
   assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_SENDING);
   xt_settle(sim);
@@ -417,7 +394,7 @@ static void test_cancel_push(void **state) {
 static void test_cancel_then_push_at_once(void **state) {
   xs_sim *sim = nyc_behind(10);
   assert_string_equal(admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC"), "ok");
-  admin_out cancel, push;
+  xt_admin_out cancel, push;
   admin_async(sim, LON, XS_ADMIN_CANCEL_PUSH_STATE, "NYC", &cancel);
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &push);
   xt_settle(sim);
@@ -434,7 +411,7 @@ static void test_cancel_then_push_at_once(void **state) {
  * answers its caller, once, with the START's outcome. */
 static void test_cancel_before_start_answers_push(void **state) {
   xs_sim *sim = nyc_behind(4);
-  admin_out push, cancel;
+  xt_admin_out push, cancel;
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &push);
   admin_async(sim, LON, XS_ADMIN_CANCEL_PUSH_STATE, "NYC", &cancel);
   xt_settle(sim);
@@ -516,7 +493,7 @@ static void test_push_without_link(void **state) {
 /* Runs a push until the first chunk was acknowledged, then cuts the link
  * both ways (ControllerTransport.failAfterFirstChunk). */
 static void push_then_break_after_first_chunk(xs_sim *sim) {
-  admin_out out;
+  xt_admin_out out;
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &out);
   while (sent_to_nyc(sim).st_chunks_sent == 0 && xs_sim_step(sim))
     continue;
@@ -569,7 +546,7 @@ static void test_second_push_while_running(void **state) {
 /* Starts a push of one key (its answer goes to *out, which must outlive
  * the push) and makes every chunk sent from now on get lost; the START is
  * through.  Returns the event-log position before the push. */
-static uint64_t push_with_lost_chunks(xs_sim *sim, admin_out *out) {
+static uint64_t push_with_lost_chunks(xs_sim *sim, xt_admin_out *out) {
   take_nyc_offline(sim);
   assert_int_equal(xt_put(sim, LON, CACHE, "key", VALUE).status, 0);
   uint64_t since = xs_evlog_count(sim);
@@ -585,7 +562,7 @@ static uint64_t push_with_lost_chunks(xs_sim *sim, admin_out *out) {
 static void test_chunk_retry_succeeds(void **state) {
   st_opts o = opts_default();
   xs_sim *sim = st_sim(&o);
-  admin_out out;
+  xt_admin_out out;
   uint64_t since = push_with_lost_chunks(sim, &out);
   /* tries at +1, +3001 (after a 2 s timeout and 1 s wait) and +6001 */
   xs_sim_run_until(sim, xs_sim_now(sim) + 4000);
@@ -604,7 +581,7 @@ static void test_chunk_retry_succeeds(void **state) {
 static void test_chunk_retries_exhausted(void **state) {
   st_opts o = opts_default();
   xs_sim *sim = st_sim(&o);
-  admin_out out;
+  xt_admin_out out;
   uint64_t since = push_with_lost_chunks(sim, &out);
   xt_settle(sim);
   assert_string_equal(out.text, "ok");
@@ -669,7 +646,7 @@ static void check_push_time(int n, int32_t chunk, xs_ms lat) {
   o.latency_ms = lat;
   xs_sim *sim = nyc_behind_with(&o, n);
   xs_ms t0 = xs_sim_now(sim);
-  admin_out out;
+  xt_admin_out out;
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &out);
   run_while_sending(sim, LON, NYC);
   int chunks = (n + chunk - 1) / chunk;

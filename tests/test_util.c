@@ -131,26 +131,27 @@ xt_result xt_clear(xs_sim *sim, int site, int cache) {
   return xt_op(sim, &op);
 }
 
-typedef struct admin_out {
-  bool done;
-  char *buf;
-  size_t len;
-} admin_out;
-
 static void admin_cb(xs_sim *sim, void *ud, const xs_admin_result *r) {
-  admin_out *o = ud;
+  xt_admin_out *o = ud;
   o->done = true;
-  snprintf(o->buf, o->len, "%s", r->text);
+  snprintf(o->text, sizeof o->text, "%s", r->text);
+}
+
+void xt_admin_async(xs_sim *sim, int site, int cache, xs_admin_kind kind, const char *remote,
+                    xt_admin_out *out) {
+  memset(out, 0, sizeof *out);
+  int rc = xs_admin_submit(sim, site, cache, kind, remote, admin_cb, out);
+  if (rc) fail_msg("xs_admin_submit refused: %s", xs_strerror(rc));
 }
 
 const char *xt_admin(xs_sim *sim, int site, int cache, xs_admin_kind kind, const char *remote,
                      char *buf, size_t len) {
-  admin_out o = {false, buf, len};
-  int rc = xs_admin_submit(sim, site, cache, kind, remote, admin_cb, &o);
-  if (rc) fail_msg("xs_admin_submit refused: %s", xs_strerror(rc));
+  xt_admin_out o;
+  xt_admin_async(sim, site, cache, kind, remote, &o);
   xs_ms limit = xs_sim_now(sim) + XT_RUN_LIMIT_MS;
   while (!o.done && xs_sim_next_time(sim) <= limit) xs_sim_step(sim);
   if (!o.done) fail_msg("admin operation never completed");
+  snprintf(buf, len, "%s", o.text);
   return buf;
 }
 
@@ -162,6 +163,23 @@ const char *xt_peek(xs_sim *sim, int site, int cache, const char *key, char *buf
   if (rc == 0) return NULL;
   snprintf(buf, len, "%.*s", (int)vl, (const char *)v);
   return buf;
+}
+
+const char *xt_value(xs_sim *sim, int site, int cache, const char *key) {
+  static char buf[4][256];
+  static int slot;
+  slot = (slot + 1) % 4;
+  return xt_peek(sim, site, cache, key, buf[slot], sizeof buf[slot]);
+}
+
+void xt_assert_value(xs_sim *sim, int site, int cache, const char *key, const char *want) {
+  const char *got = xt_value(sim, site, cache, key);
+  if (want) {
+    assert_non_null(got);
+    assert_string_equal(got, want);
+  } else {
+    assert_null(got);
+  }
 }
 
 void xt_settle(xs_sim *sim) { xs_sim_run_quiescent(sim, xs_sim_now(sim) + XT_RUN_LIMIT_MS); }

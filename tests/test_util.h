@@ -62,11 +62,26 @@ xt_result xt_clear(xs_sim *sim, int site, int cache);
 /* Runs until *r is done (fails the test if it never completes). */
 void xt_wait(xs_sim *sim, const xt_result *r);
 
+/* An admin operation's answer, filled in when it completes (admin texts
+ * are bounded by XS_MSG_BYTES_MAX). */
+typedef struct xt_admin_out {
+  bool done;
+  char text[XS_MSG_BYTES_MAX];
+} xt_admin_out;
+/* Submits an admin operation without waiting, for tests that act while it
+ * is under way; *out must outlive it. */
+void xt_admin_async(xs_sim *sim, int site, int cache, xs_admin_kind kind, const char *remote,
+                    xt_admin_out *out);
 /* Runs an admin operation to completion and returns its result text in buf. */
 const char *xt_admin(xs_sim *sim, int site, int cache, xs_admin_kind kind, const char *remote,
                      char *buf, size_t len);
 /* The value of key on site as a C string, or NULL when absent (peek). */
 const char *xt_peek(xs_sim *sim, int site, int cache, const char *key, char *buf, size_t len);
+/* The same in one of four static buffers used in turn, so that a test can
+ * hold a few values at once without buffers of its own. */
+const char *xt_value(xs_sim *sim, int site, int cache, const char *key);
+/* Fails unless key on site holds `want` (NULL: unless it is absent). */
+void xt_assert_value(xs_sim *sim, int site, int cache, const char *key, const char *want);
 /* Runs to quiescence (bounded by XT_RUN_LIMIT_MS from now). */
 void xt_settle(xs_sim *sim);
 
