@@ -1,7 +1,9 @@
 /*
  * test_util.h - helpers shared by the unit tests: building a simulation from
- * a preset, and running one operation or admin call to completion in virtual
- * time, so that a test reads like the sequence of calls it checks.
+ * a preset or a hand-made topology, running one operation or admin call to
+ * completion in virtual time, and reading back what tests check (values,
+ * x-site counters, log lines), so that a test reads like the sequence of
+ * calls it checks.
  *
  * Every helper asserts (with cmocka) that its call was accepted; a test that
  * wants to see a refusal calls the xs_ API directly.
