@@ -28,50 +28,13 @@ enum { SA = 0, SB = 1, SC = 2 };
 static void topo_sync(xs_topology *t, int nsites, const char *name, xs_tx_mode tx, xs_policy pol,
                       xs_ms timeout_ms) {
   static const char *const names[] = {"site-a", "site-b", "site-c"};
-  memset(t, 0, sizeof *t);
-  snprintf(t->name, sizeof t->name, "backup-test");
-  t->nsites = nsites;
-  for (int i = 0; i < nsites; i++) {
-    snprintf(t->sites[i].name, sizeof t->sites[i].name, "%s", names[i]);
-    t->sites[i].nodes = 2;
-  }
-  t->link_latency_ms = 1;
-  t->xsite_fd_timeout_ms = 15000;
-  t->ncaches = 1;
-  xs_cache_cfg *c = &t->caches[0];
-  xs_cache_cfg_defaults(c, name);
+  xs_cache_cfg *c = xt_topo_one_cache(t, "backup-test", nsites, names, 2, name);
   c->tx = tx;
-  for (int i = 0; i < nsites; i++) {
-    xs_backup_cfg *b = &c->backups[c->nbackups++];
-    xs_backup_cfg_defaults(b, names[i]);
-    b->strategy = XS_STRATEGY_SYNC;
-    b->failure_policy = pol;
-    b->timeout_ms = timeout_ms;
+  for (int i = 0; i < c->nbackups; i++) {
+    c->backups[i].strategy = XS_STRATEGY_SYNC;
+    c->backups[i].failure_policy = pol;
+    c->backups[i].timeout_ms = timeout_ms;
   }
-}
-
-/* Log lines the core prints (ISPN000202 for WARN). */
-typedef struct log_sink {
-  char lines[32][XS_MSG_BYTES_MAX * 2];
-  int n;
-} log_sink;
-
-static void log_cb(void *ud, xs_ms time, int site, const char *line) {
-  log_sink *s = ud;
-  if (s->n < 32) snprintf(s->lines[s->n++], sizeof s->lines[0], "%s", line);
-}
-
-static int logged_prefix(const log_sink *s, const char *prefix) {
-  int n = 0;
-  for (int i = 0; i < s->n; i++)
-    if (strncmp(s->lines[i], prefix, strlen(prefix)) == 0) n++;
-  return n;
-}
-
-static bool logged(const log_sink *s, const char *line) {
-  for (int i = 0; i < s->n; i++)
-    if (strcmp(s->lines[i], line) == 0) return true;
-  return false;
 }
 
 /* Calls fn for every event-log record (the tests stay far below the ring). */
@@ -115,35 +78,22 @@ static uint64_t last_request_id(const xs_sim *sim, int from, int to) {
   return q.last_arg;
 }
 
-static xs_xsite_counters counters(const xs_sim *sim, int site, int cache, int remote) {
-  xs_xsite_counters c;
-  assert_int_equal(xs_counters_get(sim, site, cache, remote, &c), 0);
-  return c;
+/* What site-a and site-b hold for key (NULL: absent). */
+static void assert_held(xs_sim *sim, int cache, const char *key, const char *on_a, const char *on_b) {
+  xt_assert_value(sim, SA, cache, key, on_a);
+  xt_assert_value(sim, SB, cache, key, on_b);
 }
 
-static const char *peek(xs_sim *sim, int site, int cache, const char *key) {
-  static char buf[4][256];
-  static int slot;
-  slot = (slot + 1) % 4;
-  return xt_peek(sim, site, cache, key, buf[slot], sizeof buf[slot]);
-}
-
-static void assert_peek(xs_sim *sim, int site, int cache, const char *key, const char *want) {
-  const char *got = peek(sim, site, cache, key);
-  if (want) {
-    assert_non_null(got);
-    assert_string_equal(got, want);
-  } else {
-    assert_null(got);
-  }
-}
-
-static xt_result put_flags(xs_sim *sim, int site, int cache, const char *key, const char *value,
-                           uint32_t flags, xs_op_kind kind) {
+/* Runs a write of `kind` with flags to completion; key NULL for a clear,
+ * value NULL for a remove. */
+static xt_result run_write(xs_sim *sim, int site, int cache, xs_op_kind kind, const char *key,
+                           const char *value, uint32_t flags) {
   xs_op op;
   xs_op_init(&op, kind, site, cache);
-  op.key = (const uint8_t *)key;
-  op.key_len = (uint32_t)strlen(key);
+  if (key) {
+    op.key = (const uint8_t *)key;
+    op.key_len = (uint32_t)strlen(key);
+  }
   if (value) {
     op.value = (const uint8_t *)value;
     op.value_len = (uint32_t)strlen(value);
@@ -173,7 +123,8 @@ static const pcase IGNORE_2S = {XS_POLICY_IGNORE, 2000, "2 seconds"};
 typedef struct bctx {
   xs_sim *sim;
   int c;
-  log_sink logs;
+  const pcase *p; /* the row the backups were configured with */
+  xt_log logs;    /* ISPN000202 for WARN */
 } bctx;
 
 static void bctx_open(bctx *x, const pcase *p, xs_tx_mode tx) {
@@ -181,14 +132,15 @@ static void bctx_open(bctx *x, const pcase *p, xs_tx_mode tx) {
   topo_sync(&t, 2, "c", tx, p->policy, p->timeout_ms);
   x->sim = xt_sim_topo(&t, 42);
   x->c = xt_cache(x->sim, "c");
-  x->logs.n = 0;
-  xs_sim_set_log(x->sim, log_cb, &x->logs);
+  x->p = p;
+  xt_log_capture(x->sim, &x->logs);
 }
 
 /* Checks what the caller of a write whose backup timed out was told:
  * FAIL -> ISPN000709 around ISPN000476, WARN -> success, warned and
  * ISPN000202 logged, IGNORE -> plain success. */
-static void expect_policy_outcome(bctx *x, const xt_result *r, const pcase *p) {
+static void expect_policy_outcome(bctx *x, const xt_result *r) {
+  const pcase *p = x->p;
   char cause[XS_MSG_BYTES_MAX], want[XS_MSG_BYTES_MAX * 2];
   snprintf(cause, sizeof cause, "ISPN000476: Timed out waiting for responses for request %" PRIu64
            " from site-b after %s", last_request_id(x->sim, SA, SB), p->pretty);
@@ -207,12 +159,12 @@ static void expect_policy_outcome(bctx *x, const xt_result *r, const pcase *p) {
     snprintf(want, sizeof want,
              "ISPN000202: Encountered issues while backing up data for cache c to site site-b: %s",
              cause);
-    assert_true(logged(&x->logs, want));
+    assert_true(xt_logged(&x->logs, want));
     break;
   case XS_POLICY_IGNORE:
     assert_int_equal(r->status, 0);
     assert_false(r->warned);
-    assert_int_equal(logged_prefix(&x->logs, "ISPN000202"), 0);
+    assert_int_equal(xt_logged_prefix(&x->logs, "ISPN000202"), 0);
     break;
   }
 }
@@ -226,78 +178,80 @@ static void heal_and_settle(bctx *x) {
   xt_settle(x->sim);
 }
 
+/* A write of `kind` (see run_write) on site-a with site-b cut off: checks
+ * what its caller was told, then heals and settles, so that what each site
+ * holds afterwards is what the failed backup left. */
+static void write_while_cut(bctx *x, xs_op_kind kind, const char *key, const char *value) {
+  cut(x);
+  xt_result r = run_write(x->sim, SA, x->c, kind, key, value, 0);
+  expect_policy_outcome(x, &r);
+  heal_and_settle(x);
+}
+
 /* NonTxBackupFailureTest.testPutFailure */
 static void nontx_put_failure(void **state) {
-  const pcase *p = *state;
   bctx x;
-  bctx_open(&x, p, XS_TX_NONE);
-  cut(&x);
-  xt_result r = xt_put(x.sim, SA, x.c, "k", "v");
-  expect_policy_outcome(&x, &r, p);
-  heal_and_settle(&x);
-  assert_peek(x.sim, SA, x.c, "k", "v");
-  assert_peek(x.sim, SB, x.c, "k", NULL);
+  bctx_open(&x, *state, XS_TX_NONE);
+  write_while_cut(&x, XS_OP_PUT, "k", "v");
+  assert_held(x.sim, x.c, "k", "v", NULL);
   xs_sim_free(x.sim);
+}
+
+/* The remove and replace cases start from k=v written on site-a and
+ * backed up to site-b. */
+static void bctx_open_with_k(bctx *x, const pcase *p) {
+  bctx_open(x, p, XS_TX_NONE);
+  assert_int_equal(xt_put(x->sim, SA, x->c, "k", "v").status, 0);
+  xt_assert_value(x->sim, SB, x->c, "k", "v");
 }
 
 /* NonTxBackupFailureTest.testRemoveFailure */
 static void nontx_remove_failure(void **state) {
-  const pcase *p = *state;
   bctx x;
-  bctx_open(&x, p, XS_TX_NONE);
-  assert_int_equal(xt_put(x.sim, SA, x.c, "k", "v").status, 0);
-  assert_peek(x.sim, SB, x.c, "k", "v");
-  cut(&x);
-  xt_result r = xt_remove(x.sim, SA, x.c, "k");
-  expect_policy_outcome(&x, &r, p);
-  heal_and_settle(&x);
-  assert_peek(x.sim, SA, x.c, "k", NULL);
+  bctx_open_with_k(&x, *state);
+  write_while_cut(&x, XS_OP_REMOVE, "k", NULL);
+  xt_assert_value(x.sim, SA, x.c, "k", NULL);
   assert_false(xt_get(x.sim, SA, x.c, "k").found);
-  assert_peek(x.sim, SB, x.c, "k", "v");
+  xt_assert_value(x.sim, SB, x.c, "k", "v");
   xs_sim_free(x.sim);
 }
 
 /* NonTxBackupFailureTest.testReplaceFailure */
 static void nontx_replace_failure(void **state) {
-  const pcase *p = *state;
   bctx x;
-  bctx_open(&x, p, XS_TX_NONE);
-  assert_int_equal(xt_put(x.sim, SA, x.c, "k", "v").status, 0);
-  assert_peek(x.sim, SB, x.c, "k", "v");
-  cut(&x);
-  xt_result r = xt_replace(x.sim, SA, x.c, "k", "v2");
-  expect_policy_outcome(&x, &r, p);
-  heal_and_settle(&x);
-  assert_peek(x.sim, SA, x.c, "k", "v2");
-  assert_peek(x.sim, SB, x.c, "k", "v");
+  bctx_open_with_k(&x, *state);
+  write_while_cut(&x, XS_OP_REPLACE, "k", "v2");
+  assert_held(x.sim, x.c, "k", "v2", "v");
   xs_sim_free(x.sim);
 }
 
 /* NonTxBackupFailureTest.testClearFailure */
 static void nontx_clear_failure(void **state) {
-  const pcase *p = *state;
   bctx x;
-  bctx_open(&x, p, XS_TX_NONE);
+  bctx_open(&x, *state, XS_TX_NONE);
   assert_int_equal(xt_put(x.sim, SA, x.c, "k1", "v1").status, 0);
   assert_int_equal(xt_put(x.sim, SA, x.c, "k2", "v2").status, 0);
   assert_int_equal(xt_put(x.sim, SA, x.c, "k3", "v3").status, 0);
-  cut(&x);
-  xt_result r = xt_clear(x.sim, SA, x.c);
-  expect_policy_outcome(&x, &r, p);
-  heal_and_settle(&x);
+  write_while_cut(&x, XS_OP_CLEAR, NULL, NULL);
   assert_int_equal(xs_cache_size(x.sim, SA, x.c), 0);
-  assert_peek(x.sim, SB, x.c, "k1", "v1");
-  assert_peek(x.sim, SB, x.c, "k2", "v2");
-  assert_peek(x.sim, SB, x.c, "k3", "v3");
+  xt_assert_value(x.sim, SB, x.c, "k1", "v1");
+  xt_assert_value(x.sim, SB, x.c, "k2", "v2");
+  xt_assert_value(x.sim, SB, x.c, "k3", "v3");
   xs_sim_free(x.sim);
+}
+
+/* site-a, site-b and site-c; cache "c", non-tx, backing up SYNC with FAIL
+ * and timeout_ms to every site. */
+static xs_sim *three_sites_fail(xs_ms timeout_ms, uint64_t seed) {
+  xs_topology t;
+  topo_sync(&t, 3, "c", XS_TX_NONE, XS_POLICY_FAIL, timeout_ms);
+  return xt_sim_topo(&t, seed);
 }
 
 /* xsim rule (BackupFailureException, reference 1.4): with two backup sites
  * failing, ISPN000709 carries one cause per site, joined by a newline. */
 static void two_sites_fail_two_causes(void **state) {
-  xs_topology t;
-  topo_sync(&t, 3, "c", XS_TX_NONE, XS_POLICY_FAIL, 4500);
-  xs_sim *sim = xt_sim_topo(&t, 8);
+  xs_sim *sim = three_sites_fail(4500, 8);
   int c = xt_cache(sim, "c");
   assert_int_equal(xs_partition(sim, SA, SB, true), 0);
   assert_int_equal(xs_partition(sim, SA, SC, true), 0);
@@ -309,7 +263,7 @@ static void two_sites_fail_two_causes(void **state) {
            "ISPN000476: Timed out waiting for responses for request %" PRIu64 " from site-c after 4.5 seconds",
            last_request_id(sim, SA, SB), last_request_id(sim, SA, SC));
   assert_string_equal(r.error, want);
-  assert_peek(sim, SA, c, "k", "v");
+  xt_assert_value(sim, SA, c, "k", "v");
   xs_sim_free(sim);
 }
 
@@ -335,7 +289,7 @@ static void tx_fail_during_backup_replay(void **state) {
   int c = xt_cache(sim, "tx");
   char buf[64];
   assert_int_equal(xt_put(sim, SA, c, "key", "initial").status, 0);
-  for (int s = SA; s <= SC; s++) assert_peek(sim, s, c, "key", "initial");
+  for (int s = SA; s <= SC; s++) xt_assert_value(sim, s, c, "key", "initial");
   /* Only site-b matters to site-a from here on. */
   assert_string_equal(xt_admin(sim, SA, c, XS_ADMIN_TAKE_OFFLINE, "site-c", buf, sizeof buf), "ok");
   assert_int_equal(xs_partition(sim, SB, SC, true), 0);
@@ -349,11 +303,11 @@ static void tx_fail_during_backup_replay(void **state) {
   assert_string_equal(ra.error, "ISPN000709: Failed to backup cache `tx` to one or more remote sites: "
                       "ISPN000217: Received exception from site-b, see remote stack trace for cause");
   /* A remote application error is no communication failure. */
-  assert_int_equal(counters(sim, SA, c, SB).failures_count, 0);
+  assert_int_equal(xt_counters(sim, SA, c, SB).failures_count, 0);
   xt_wait(sim, &rb);
   assert_int_equal(rb.status, XS_EBACKUP);
   xt_settle(sim);
-  for (int s = SA; s <= SC; s++) assert_peek(sim, s, c, "key", "initial");
+  for (int s = SA; s <= SC; s++) xt_assert_value(sim, s, c, "key", "initial");
   xs_sim_free(sim);
 }
 
@@ -375,9 +329,17 @@ static void tx_backup_timeout_rolls_back(void **state) {
   assert_string_equal(r.error, want);
   xs_heal(sim);
   xt_settle(sim);
-  assert_peek(sim, SA, c, "key", "initial");
-  assert_peek(sim, SB, c, "key", "initial");
+  assert_held(sim, c, "key", "initial", "initial");
   xs_sim_free(sim);
+}
+
+/* A put of key=value on site-a whose backup site-b applies but whose reply
+ * is lost (site-b -> site-a cut off): the caller sees XS_EBACKUP. */
+static xt_result put_reply_lost(xs_sim *sim, int c) {
+  assert_int_equal(xs_partition(sim, SB, SA, true), 0);
+  xt_result r = xt_put(sim, SA, c, "key", "value");
+  assert_int_equal(r.status, XS_EBACKUP);
+  return r;
 }
 
 /* xsim rule (reference 1.3, Keycloak HA "Out-of-sync sites"): site-b
@@ -386,12 +348,9 @@ static void tx_backup_timeout_rolls_back(void **state) {
 static void tx_reply_lost_diverges(void **state) {
   xs_sim *sim = xt_sim("keycloak-ha", 1);
   int c = xt_cache(sim, "sessions");
-  assert_int_equal(xs_partition(sim, SB, SA, true), 0);
-  xt_result r = xt_put(sim, SA, c, "key", "value");
-  assert_int_equal(r.status, XS_EBACKUP);
+  xt_result r = put_reply_lost(sim, c);
   assert_true(strstr(r.error, "ISPN000476: ") != NULL);
-  assert_peek(sim, SA, c, "key", NULL);
-  assert_peek(sim, SB, c, "key", "value");
+  assert_held(sim, c, "key", NULL, "value");
   char diff[128];
   assert_int_equal(xs_cache_equal(sim, c, SA, SB, diff, sizeof diff), 0);
   xs_sim_free(sim);
@@ -403,12 +362,9 @@ static void tx_reply_lost_diverges(void **state) {
 static void nontx_reply_lost_both_have_it(void **state) {
   xs_sim *sim = xt_sim("crossdc-legacy", 1);
   int c = xt_cache(sim, "sessions");
-  assert_int_equal(xs_partition(sim, SB, SA, true), 0);
-  xt_result r = xt_put(sim, SA, c, "key", "value");
-  assert_int_equal(r.status, XS_EBACKUP);
+  xt_result r = put_reply_lost(sim, c);
   assert_int_equal(r.completed_ms - r.invoked_ms, 10000);
-  assert_peek(sim, SA, c, "key", "value");
-  assert_peek(sim, SB, c, "key", "value");
+  assert_held(sim, c, "key", "value", "value");
   xs_sim_free(sim);
 }
 
@@ -433,11 +389,10 @@ static void offline_site_skipped(void **state) {
     assert_int_equal(xt_clear(x.sim, SA, x.c).status, 0);
     assert_int_equal(xt_put(x.sim, SA, x.c, "k3", "v3").status, 0);
     assert_int_equal(count_ev(x.sim, XS_EV_XSITE_SEND, SA, SB), 0);
-    xs_xsite_counters k = counters(x.sim, SA, x.c, SB);
+    xs_xsite_counters k = xt_counters(x.sim, SA, x.c, SB);
     assert_int_equal(k.backup_failures + k.backup_ok + k.failures_count, 0);
     heal_and_settle(&x);
-    assert_peek(x.sim, SA, x.c, "k3", "v3");
-    assert_peek(x.sim, SB, x.c, "k3", NULL);
+    assert_held(x.sim, x.c, "k3", "v3", NULL);
     xs_sim_free(x.sim);
   }
 }
@@ -446,9 +401,7 @@ static void offline_site_skipped(void **state) {
  * are applied with SKIP_XSITE_BACKUP, so site-b never sends anything on,
  * neither back to site-a nor to site-c. */
 static void received_writes_not_replicated(void **state) {
-  xs_topology t;
-  topo_sync(&t, 3, "c", XS_TX_NONE, XS_POLICY_FAIL, 10000);
-  xs_sim *sim = xt_sim_topo(&t, 4);
+  xs_sim *sim = three_sites_fail(10000, 4);
   int c = xt_cache(sim, "c");
   assert_int_equal(xt_put(sim, SA, c, "k", "v").status, 0);
   assert_int_equal(xt_put(sim, SA, c, "k2", "v2").status, 0);
@@ -462,7 +415,7 @@ static void received_writes_not_replicated(void **state) {
   assert_int_equal(count_ev(sim, XS_EV_XSITE_SEND, SC, -2), 0);
   assert_int_equal(count_ev(sim, XS_EV_XSITE_APPLY, SA, -2), 0);
   for (int s = SA; s <= SC; s++) {
-    assert_peek(sim, s, c, "k3", "v3");
+    xt_assert_value(sim, s, c, "k3", "v3");
     assert_int_equal(xs_cache_size(sim, s, c), 1);
   }
   xs_sim_free(sim);
@@ -488,8 +441,8 @@ static void failed_conditionals_not_replicated(void **state) {
     assert_false(r.found);
     assert_int_equal(r.completed_ms, r.invoked_ms);
     assert_int_equal(count_ev(x.sim, XS_EV_XSITE_SEND, SA, SB), sends);
-    assert_peek(x.sim, SA, x.c, "k", "v");
-    assert_peek(x.sim, SA, x.c, "absent", NULL);
+    xt_assert_value(x.sim, SA, x.c, "k", "v");
+    xt_assert_value(x.sim, SA, x.c, "absent", NULL);
     xs_sim_free(x.sim);
   }
 }
@@ -501,20 +454,18 @@ static void skip_xsite_backup_stays_local(void **state) {
   bctx_open(&x, &FAIL_13S, XS_TX_NONE);
   assert_int_equal(xt_put(x.sim, SA, x.c, "k", "v").status, 0);
   cut(&x);
-  xt_result r = put_flags(x.sim, SA, x.c, "k", "local", XS_FLAG_SKIP_XSITE_BACKUP, XS_OP_PUT);
+  xt_result r = run_write(x.sim, SA, x.c, XS_OP_PUT, "k", "local", XS_FLAG_SKIP_XSITE_BACKUP);
   assert_int_equal(r.status, 0);
   assert_int_equal(r.completed_ms, r.invoked_ms);
-  r = put_flags(x.sim, SA, x.c, "k2", "local2", XS_FLAG_SKIP_XSITE_BACKUP, XS_OP_PUT);
+  r = run_write(x.sim, SA, x.c, XS_OP_PUT, "k2", "local2", XS_FLAG_SKIP_XSITE_BACKUP);
   assert_int_equal(r.status, 0);
   assert_int_equal(count_ev(x.sim, XS_EV_XSITE_SEND, SA, SB), 1);
   heal_and_settle(&x);
-  assert_peek(x.sim, SA, x.c, "k", "local");
-  assert_peek(x.sim, SB, x.c, "k", "v");
-  assert_peek(x.sim, SB, x.c, "k2", NULL);
-  r = put_flags(x.sim, SA, x.c, "k", NULL, XS_FLAG_SKIP_XSITE_BACKUP, XS_OP_REMOVE);
+  assert_held(x.sim, x.c, "k", "local", "v");
+  xt_assert_value(x.sim, SB, x.c, "k2", NULL);
+  r = run_write(x.sim, SA, x.c, XS_OP_REMOVE, "k", NULL, XS_FLAG_SKIP_XSITE_BACKUP);
   assert_int_equal(r.status, 0);
-  assert_peek(x.sim, SA, x.c, "k", NULL);
-  assert_peek(x.sim, SB, x.c, "k", "v");
+  assert_held(x.sim, x.c, "k", NULL, "v");
   assert_int_equal(count_ev(x.sim, XS_EV_XSITE_SEND, SA, SB), 1);
   xs_sim_free(x.sim);
 }
@@ -543,13 +494,24 @@ static void fail_fast_suspect_after_view_drop(void **state) {
                       "ISPN000400: Node site:site-b was suspected");
   /* Suspicion is a communication failure, but the view alone never takes
    * the site offline (take-offline is disabled here). */
-  assert_int_equal(counters(x.sim, SA, x.c, SB).backup_failures, 2);
+  assert_int_equal(xt_counters(x.sim, SA, x.c, SB).backup_failures, 2);
   assert_int_equal(xs_admin_site_status(x.sim, SA, x.c, SB), XS_SITE_ONLINE);
   xs_sim_free(x.sim);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Concurrent writes to one key                                               */
+
+/* site-a puts "from-a" and site-b "from-b" to k at the same instant; waits
+ * for both, whose backups both failed (XS_EBACKUP). */
+static void conflicting_puts(xs_sim *sim, int c, xt_result *ra, xt_result *rb) {
+  xt_put_async(sim, SA, c, "k", "from-a", ra);
+  xt_put_async(sim, SB, c, "k", "from-b", rb);
+  xt_wait(sim, ra);
+  xt_wait(sim, rb);
+  assert_int_equal(ra->status, XS_EBACKUP);
+  assert_int_equal(rb->status, XS_EBACKUP);
+}
 
 /* xsim rule (seed 001, "Lock acquisition timeout": acquire-timeout 0 so a
  * transaction fails fast when another one holds the key): both sites write
@@ -560,21 +522,15 @@ static void nontx_concurrent_writes_both_sites(void **state) {
   xs_sim *sim = xt_sim("crossdc-legacy", 1);
   int c = xt_cache(sim, "sessions");
   xt_result ra, rb;
-  xt_put_async(sim, SA, c, "k", "from-a", &ra);
-  xt_put_async(sim, SB, c, "k", "from-b", &rb);
-  xt_wait(sim, &ra);
-  xt_wait(sim, &rb);
-  assert_int_equal(ra.status, XS_EBACKUP);
-  assert_int_equal(rb.status, XS_EBACKUP);
+  conflicting_puts(sim, c, &ra, &rb);
   assert_string_equal(ra.error, "ISPN000709: Failed to backup cache `sessions` to one or more remote "
                       "sites: ISPN000217: Received exception from site-b, see remote stack trace for cause");
   assert_string_equal(rb.error, "ISPN000709: Failed to backup cache `sessions` to one or more remote "
                       "sites: ISPN000217: Received exception from site-a, see remote stack trace for cause");
   assert_int_equal(ra.completed_ms - ra.invoked_ms, 2); /* one round trip */
-  assert_peek(sim, SA, c, "k", "from-a");
-  assert_peek(sim, SB, c, "k", "from-b");
-  assert_int_equal(counters(sim, SA, c, SB).failures_count, 0);
-  assert_int_equal(counters(sim, SB, c, SA).failures_count, 0);
+  assert_held(sim, c, "k", "from-a", "from-b");
+  assert_int_equal(xt_counters(sim, SA, c, SB).failures_count, 0);
+  assert_int_equal(xt_counters(sim, SB, c, SA).failures_count, 0);
   assert_int_equal(count_ev(sim, XS_EV_LOCK_TIMEOUT, SA, -1), 1);
   assert_int_equal(count_ev(sim, XS_EV_LOCK_TIMEOUT, SB, -1), 1);
   xs_sim_free(sim);
@@ -591,16 +547,10 @@ static void zero_acquire_timeout_fails_on_arrival(void **state) {
   int c = xt_cache(sim, "sessions");
   assert_int_equal(xs_link_set_latency(sim, SB, SA, 0, 0), 0);
   xt_result ra, rb;
-  xt_put_async(sim, SA, c, "k", "from-a", &ra);
-  xt_put_async(sim, SB, c, "k", "from-b", &rb);
-  xt_wait(sim, &ra);
-  xt_wait(sim, &rb);
-  assert_int_equal(rb.status, XS_EBACKUP);
+  conflicting_puts(sim, c, &ra, &rb);
   assert_true(strstr(rb.error, "ISPN000217: Received exception from site-a") != NULL);
-  assert_int_equal(ra.status, XS_EBACKUP);
   assert_true(strstr(ra.error, "ISPN000217: Received exception from site-b") != NULL);
-  assert_peek(sim, SA, c, "k", "from-a");
-  assert_peek(sim, SB, c, "k", "from-b");
+  assert_held(sim, c, "k", "from-a", "from-b");
   xs_sim_free(sim);
 }
 
@@ -621,8 +571,7 @@ static void local_concurrent_write_lock_timeout(void **state) {
   const char *want = "ISPN000299: Unable to acquire lock after 0 milliseconds for key k and requestor ";
   assert_int_equal(strncmp(r2.error, want, strlen(want)), 0);
   assert_true(strstr(r2.error, ". Lock is held by CommandUUID:") != NULL);
-  assert_peek(sim, SA, c, "k", "first");
-  assert_peek(sim, SB, c, "k", "first");
+  assert_held(sim, c, "k", "first", "first");
   xs_sim_free(sim);
 }
 
@@ -646,8 +595,7 @@ static void lock_waits_fifo_leave_no_events(void **state) {
     assert_int_equal(r[i].completed_ms - r[i].invoked_ms, 2 * (i + 1));
   }
   assert_true(xs_sim_events_pending(x.sim) <= 2);
-  assert_peek(x.sim, SA, x.c, "k", "v199");
-  assert_peek(x.sim, SB, x.c, "k", "v199");
+  assert_held(x.sim, x.c, "k", "v199", "v199");
   /* Background timeout events only, each for its queue's first deadline
    * (lock wait 10 s, request 13 s); once those pass nothing is left. */
   xt_settle(x.sim);
@@ -699,17 +647,11 @@ static void tx_concurrent_writes_deadlock(void **state) {
   int c = xt_cache(sim, "sessions");
   assert_int_equal(xt_put(sim, SA, c, "k", "initial").status, 0);
   xt_result ra, rb;
-  xt_put_async(sim, SA, c, "k", "from-a", &ra);
-  xt_put_async(sim, SB, c, "k", "from-b", &rb);
-  xt_wait(sim, &ra);
-  xt_wait(sim, &rb);
-  assert_int_equal(ra.status, XS_EBACKUP);
-  assert_int_equal(rb.status, XS_EBACKUP);
+  conflicting_puts(sim, c, &ra, &rb);
   assert_true(strstr(ra.error, "ISPN000217: Received exception from site-b") != NULL);
   assert_true(strstr(rb.error, "ISPN000217: Received exception from site-a") != NULL);
   assert_int_equal(ra.completed_ms - ra.invoked_ms, 10000 + 2);
-  assert_peek(sim, SA, c, "k", "initial");
-  assert_peek(sim, SB, c, "k", "initial");
+  assert_held(sim, c, "k", "initial", "initial");
   xs_sim_free(sim);
 }
 
@@ -778,8 +720,7 @@ static void tx_concurrent_counter(void **state) {
   assert_true(wa.nadded + wb.nadded > 0);
   char want[16];
   snprintf(want, sizeof want, "%d", wa.nadded + wb.nadded);
-  assert_peek(sim, SA, c, "counter", want);
-  assert_peek(sim, SB, c, "counter", want);
+  assert_held(sim, c, "counter", want, want);
   xs_sim_free(sim);
 }
 
@@ -812,7 +753,7 @@ static void crash_completes_inflight_ops(void **state) {
   op.key_len = 1;
   assert_int_equal(xs_op_submit(x.sim, &op, NULL, NULL), XS_ESITEDOWN);
   xt_settle(x.sim);
-  assert_peek(x.sim, SB, x.c, "k", NULL);
+  xt_assert_value(x.sim, SB, x.c, "k", NULL);
   xs_sim_free(x.sim);
 }
 
@@ -832,11 +773,11 @@ static void restart_empty_backups_online(void **state) {
   assert_true(xs_sim_cache_defined(x.sim, SA, x.c));
   assert_int_equal(xs_cache_size(x.sim, SA, x.c), 0);
   assert_int_equal(xs_admin_site_status(x.sim, SA, x.c, SB), XS_SITE_ONLINE);
-  xs_xsite_counters k = counters(x.sim, SA, x.c, SB);
+  xs_xsite_counters k = xt_counters(x.sim, SA, x.c, SB);
   assert_int_equal(k.backup_ok + k.failures_count, 0);
-  assert_peek(x.sim, SB, x.c, "k", "v");
+  xt_assert_value(x.sim, SB, x.c, "k", "v");
   assert_int_equal(xt_put(x.sim, SA, x.c, "k2", "v2").status, 0);
-  assert_peek(x.sim, SB, x.c, "k2", "v2");
+  xt_assert_value(x.sim, SB, x.c, "k2", "v2");
   xs_sim_free(x.sim);
 }
 
@@ -849,8 +790,8 @@ static void remote_crash_times_out(void **state) {
   assert_int_equal(xt_put(x.sim, SA, x.c, "k0", "v0").status, 0);
   assert_int_equal(xs_site_crash(x.sim, SB), 0);
   xt_result r = xt_put(x.sim, SA, x.c, "k", "v");
-  expect_policy_outcome(&x, &r, &FAIL_4500MS);
-  assert_peek(x.sim, SA, x.c, "k", "v");
+  expect_policy_outcome(&x, &r);
+  xt_assert_value(x.sim, SA, x.c, "k", "v");
   assert_int_equal(xs_site_restart(x.sim, SB), 0);
   assert_int_equal(xs_cache_size(x.sim, SB, x.c), 0);
   xs_sim_free(x.sim);

@@ -27,20 +27,7 @@ enum { LON = 0, NYC = 1, SFO = 2 };
 static xs_sim *async_sim(int nsites, xs_merge_policy policy) {
   static const char *const names[] = {"LON", "NYC", "SFO"};
   xs_topology t;
-  memset(&t, 0, sizeof t);
-  snprintf(t.name, sizeof t.name, "irac");
-  t.nsites = nsites;
-  t.link_latency_ms = 1;
-  t.xsite_fd_timeout_ms = 15000;
-  for (int s = 0; s < nsites; s++) {
-    snprintf(t.sites[s].name, sizeof t.sites[s].name, "%s", names[s]);
-    t.sites[s].nodes = 3;
-  }
-  t.ncaches = 1;
-  xs_cache_cfg *c = &t.caches[0];
-  xs_cache_cfg_defaults(c, "xsiteCache");
-  c->merge_policy = policy;
-  for (int s = 0; s < nsites; s++) xs_backup_cfg_defaults(&c->backups[c->nbackups++], names[s]);
+  xt_topo_one_cache(&t, "irac", nsites, names, 3, "xsiteCache")->merge_policy = policy;
   return xt_sim_topo(&t, 2024);
 }
 

@@ -209,22 +209,10 @@ enum { SA = 0, SB = 1, SC = 2 };
 static void topo_one_cache(xs_topology *t, int nsites, xs_strategy strat, xs_policy pol,
                            xs_tx_mode tx, xs_ms timeout_ms, int32_t after, xs_ms min_wait) {
   static const char *const names[] = {"site-a", "site-b", "site-c"};
-  memset(t, 0, sizeof *t);
-  snprintf(t->name, sizeof t->name, "offline-test");
-  t->nsites = nsites;
-  for (int i = 0; i < nsites; i++) {
-    snprintf(t->sites[i].name, sizeof t->sites[i].name, "%s", names[i]);
-    t->sites[i].nodes = 1;
-  }
-  t->link_latency_ms = 1;
-  t->xsite_fd_timeout_ms = 15000;
-  t->ncaches = 1;
-  xs_cache_cfg *c = &t->caches[0];
-  xs_cache_cfg_defaults(c, "c");
+  xs_cache_cfg *c = xt_topo_one_cache(t, "offline-test", nsites, names, 1, "c");
   c->tx = tx;
-  for (int i = 0; i < nsites; i++) {
-    xs_backup_cfg *b = &c->backups[c->nbackups++];
-    xs_backup_cfg_defaults(b, names[i]);
+  for (int i = 0; i < c->nbackups; i++) {
+    xs_backup_cfg *b = &c->backups[i];
     b->strategy = strat;
     b->failure_policy = pol;
     b->timeout_ms = timeout_ms;
@@ -233,14 +221,8 @@ static void topo_one_cache(xs_topology *t, int nsites, xs_strategy strat, xs_pol
   }
 }
 
-static xs_xsite_counters counters(const xs_sim *sim, int site, int cache, int remote) {
-  xs_xsite_counters c;
-  assert_int_equal(xs_counters_get(sim, site, cache, remote, &c), 0);
-  return c;
-}
-
 static int64_t failures(const xs_sim *sim, int site, int cache, int remote) {
-  return counters(sim, site, cache, remote).failures_count;
+  return xt_counters(sim, site, cache, remote).failures_count;
 }
 
 static bool offline(const xs_sim *sim, int site, int cache, int remote) {
@@ -284,23 +266,6 @@ static bool ends_with(const char *s, const char *suffix) {
   return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Log lines the core prints, for ISPN000606 / ISPN100006. */
-typedef struct log_sink {
-  char lines[16][XS_MSG_BYTES_MAX * 2];
-  int n;
-} log_sink;
-
-static void log_cb(void *ud, xs_ms time, int site, const char *line) {
-  log_sink *s = ud;
-  if (s->n < 16) snprintf(s->lines[s->n++], sizeof s->lines[0], "%s", line);
-}
-
-static bool logged(const log_sink *s, const char *line) {
-  for (int i = 0; i < s->n; i++)
-    if (strcmp(s->lines[i], line) == 0) return true;
-  return false;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Seed 001: min-wait="60000" after-failures="3", to the millisecond          */
 
@@ -329,7 +294,7 @@ static void legacy_two_failures_over_61s(void **state) {
   assert_int_equal(r.completed_ms, T0 + 10000);
   assert_true(ends_with(r.error, " from site-b after 10 seconds"));
   assert_int_equal(failures(sim, SA, c, SB), 1);
-  assert_int_equal(counters(sim, SA, c, SB).millis_since_first_failure, 10000);
+  assert_int_equal(xt_counters(sim, SA, c, SB).millis_since_first_failure, 10000);
 
   r = put_at(sim, T0 + 61000, SA, c, "k2", "v");
   assert_int_equal(r.status, XS_EBACKUP);
@@ -337,7 +302,7 @@ static void legacy_two_failures_over_61s(void **state) {
   assert_string_equal(r.error, "ISPN000709: Failed to backup cache `sessions` to one or more "
                       "remote sites: ISPN000400: Node site:site-b was suspected");
   assert_int_equal(failures(sim, SA, c, SB), 2);
-  assert_int_equal(counters(sim, SA, c, SB).millis_since_first_failure, 61000);
+  assert_int_equal(xt_counters(sim, SA, c, SB).millis_since_first_failure, 61000);
   assert_false(offline(sim, SA, c, SB));
 
   assert_int_equal(fail_at(sim, T0 + 61000, c, "k3"), T0 + 61000);
@@ -416,7 +381,7 @@ static void legacy_success_restarts_count(void **state) {
   xs_heal(sim);
   assert_int_equal(put_at(sim, T0 + 40000, SA, c, "k3", "v").status, 0);
   assert_int_equal(failures(sim, SA, c, SB), 0);
-  assert_int_equal(counters(sim, SA, c, SB).millis_since_first_failure, 0);
+  assert_int_equal(xt_counters(sim, SA, c, SB).millis_since_first_failure, 0);
   assert_int_equal(xs_partition(sim, SA, SB, true), 0);
   fail_at(sim, T0 + 60000, c, "k4");
   assert_int_equal(failures(sim, SA, c, SB), 1);
@@ -567,17 +532,17 @@ static void invalid_config_async(void **state) {
                    enabled ? INT32_MAX : 0, 0);
     t.caches[0].site_mask = 1u << SA;
     xs_sim *sim = xt_sim_topo(&t, 5);
-    log_sink logs = {.n = 0};
-    xs_sim_set_log(sim, log_cb, &logs);
+    xt_log logs; /* ISPN000606 and ISPN100006 */
+    xt_log_capture(sim, &logs);
     int c = xt_cache(sim, "c");
     assert_false(xs_sim_cache_defined(sim, SB, c));
     assert_false(offline(sim, SA, c, SB));
     assert_int_equal(xt_put(sim, SA, c, "key", "value").status, 0);
     xt_settle(sim);
     assert_true(offline(sim, SA, c, SB));
-    assert_true(logged(&logs, "ISPN000606: Remote site 'site-b' has an invalid cache configuration. "
+    assert_true(xt_logged(&logs, "ISPN000606: Remote site 'site-b' has an invalid cache configuration. "
                        "Taking the backup location offline."));
-    assert_true(logged(&logs, "ISPN100006: Site 'site-b' is offline."));
+    assert_true(xt_logged(&logs, "ISPN100006: Site 'site-b' is offline."));
     assert_int_equal(failures(sim, SA, c, SB), 0);
     xs_sim_free(sim);
   }
@@ -673,7 +638,7 @@ static void async_site_offline_after_failed_batches(void **state) {
   assert_true(offline(sim, SA, c, SC));
   assert_int_equal(failures(sim, SA, c, SC), NUM_FAILURES);
   assert_int_equal(count_ev(sim, XS_EV_IRAC_BATCH, SA, SC), NUM_FAILURES);
-  assert_int_equal(counters(sim, SA, c, SC).backup_failures, NUM_FAILURES);
+  assert_int_equal(xt_counters(sim, SA, c, SC).backup_failures, NUM_FAILURES);
   assert_string_equal(xt_admin(sim, SA, c, XS_ADMIN_BRING_ONLINE, "site-c", buf, sizeof buf), "ok");
   assert_false(offline(sim, SA, c, SC));
   xs_sim_free(sim);

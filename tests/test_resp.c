@@ -93,6 +93,21 @@ static void ctx_free(tctx *t) {
   free(t);
 }
 
+/* The fixture of most command tests, for cmocka's setup and teardown: a
+ * fresh resp-xsite simulation and one session on site-a without
+ * authentication, as the tctx in *state. */
+static int xsite_setup(void **state) {
+  *state = ctx_new("resp-xsite", false);
+  return 0;
+}
+
+static int xsite_teardown(void **state) {
+  ctx_free(*state);
+  return 0;
+}
+
+#define xsite_test(f) cmocka_unit_test_setup_teardown(f, xsite_setup, xsite_teardown)
+
 /* Runs the simulation until the session has no command in flight. */
 static void settle_session(xs_sim *sim, xs_resp_session *s) {
   xs_ms limit = xs_sim_now(sim) + XT_RUN_LIMIT_MS;
@@ -155,6 +170,26 @@ static void expect_argv(xs_sim *sim, xs_resp_session *s, const char *want, const
 static void expect_raw(tctx *t, const char *req, const char *want) {
   assert_int_equal(xs_resp_session_feed(t->s, req, strlen(req)), 0);
   check_reply(t->sim, t->s, want, esc(req, strlen(req)));
+}
+
+/* Sends argv on s and returns the raw reply (see take) once s is idle. */
+static char *ask(xs_sim *sim, xs_resp_session *s, const char *const *argv, size_t *len) {
+  send_argv(s, argv);
+  settle_session(sim, s);
+  return take(s, len);
+}
+
+/* ASK(t, &len, "GET", "k"): the reply on t's session, for the tests that
+ * look at it in parts rather than comparing it whole. */
+#define ASK(t, len, ...) ask((t)->sim, (t)->s, (const char *const[]){__VA_ARGS__, NULL}, len)
+
+/* s as a RESP bulk string, "$<len>\r\n<s>\r\n" (in a buffer that the next
+ * call reuses). */
+static const char *bulk(const char *s) {
+  static char out[1024];
+  assert_true(strlen(s) + 16 < sizeof out);
+  snprintf(out, sizeof out, "$%zu\r\n%s\r\n", strlen(s), s);
+  return out;
 }
 
 /* The value of a key on a site as a C string, or NULL. */
@@ -223,7 +258,6 @@ static void check_split_everywhere(const char *in, size_t len, const char *want)
 }
 
 static void test_parse_split_everywhere(void **state) {
-  (void)state;
   static const struct {
     const char *in;
     size_t len; /* 0: strlen */
@@ -265,7 +299,6 @@ static void expect_proto_error(const char *in, size_t len, bool authed, const ch
 }
 
 static void test_parse_errors(void **state) {
-  (void)state;
   expect_proto_error("*2\r\n+GET\r\n", 10, true, "ERR Protocol error: expected '$', got '+'");
   expect_proto_error("*2\r\n*1\r\n", 8, true, "ERR Protocol error: expected '$', got '*'");
   expect_proto_error("*x\r\n", 4, true, "ERR Protocol error: invalid multibulk length");
@@ -300,7 +333,6 @@ static void test_parse_errors(void **state) {
 }
 
 static void test_parse_limits_accepted(void **state) {
-  (void)state;
   /* Exactly at the limits works: 10 args and a 16 KB bulk unauthenticated,
    * a 10 MB bulk once authenticated. */
   xs_buf b, out;
@@ -342,7 +374,6 @@ static void test_parse_limits_accepted(void **state) {
 /* Detection                                                                  */
 
 static void test_detect(void **state) {
-  (void)state;
   static const struct {
     const char *in;
     xs_resp_detect_result want;
@@ -384,7 +415,6 @@ static void test_detect(void **state) {
 /* Encoders and numbers                                                       */
 
 static void test_write(void **state) {
-  (void)state;
   xs_buf b;
   xs_buf_init(&b, 1 << 20);
   xs_resp_w_simple(&b, "OK");
@@ -422,7 +452,6 @@ static void test_write(void **state) {
 }
 
 static void test_java_numbers(void **state) {
-  (void)state;
   static const struct {
     const char *s;
     bool ok;
@@ -461,7 +490,6 @@ static void test_java_numbers(void **state) {
 }
 
 static void test_glob(void **state) {
-  (void)state;
   static const struct {
     const char *pat, *s;
     bool want;
@@ -479,7 +507,6 @@ static void test_glob(void **state) {
 }
 
 static void test_table(void **state) {
-  (void)state;
   size_t n = xs__resp_cmd_count();
   assert_true(n > 80);
   for (size_t i = 1; i < n; i++) assert_true(strcmp(xs__resp_cmd_at(i - 1)->name, xs__resp_cmd_at(i)->name) < 0);
@@ -506,8 +533,7 @@ static void test_table(void **state) {
   "$4\r\nargs\r\n*0\r\n"
 
 static void test_connection(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   EXPECT(t, HELLO_REPLY, "HELLO", "3");
   EXPECT(t, "-NOPROTO sorry this protocol version is not supported\r\n", "HELLO", "2");
   EXPECT(t, "-NOPROTO sorry this protocol version is not supported\r\n", "HELLO", "three");
@@ -542,12 +568,10 @@ static void test_connection(void **state) {
   EXPECT(t, "+OK\r\n", "CONFIG", "SET", "x", "y");
   EXPECT(t, "-ERR CONFIG rewrite not implemented\r\n", "CONFIG", "rewrite", "x");
   EXPECT(t, "-ERR index out of range\r\n", "CONFIG", "GET");
-  ctx_free(t);
 }
 
 static void test_command_and_client(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   char want[4096];
   snprintf(want, sizeof want, ":%zu\r\n", xs__resp_cmd_count());
   EXPECT(t, want, "COMMAND", "COUNT");
@@ -556,10 +580,7 @@ static void test_command_and_client(void **state) {
          "COMMAND", "INFO", "get", "nosuch");
   EXPECT(t, "-ERR unknown subcommand 'DOCS'. Try COMMAND HELP.\r\n", "COMMAND", "docs");
   EXPECT(t, "-ERR syntax error\r\n", "COMMAND", "LIST", "FILTERBY");
-  send_argv(t->s, (const char *const[]){"COMMAND", NULL});
-  settle_session(t->sim, t->s);
-  size_t n;
-  char *all = take(t->s, &n);
+  char *all = ASK(t, NULL, "COMMAND");
   snprintf(want, sizeof want, "*%zu\r\n*10\r\n$6\r\nAPPEND\r\n:3\r\n", xs__resp_cmd_count());
   assert_memory_equal(all, want, strlen(want));
   free(all);
@@ -577,19 +598,16 @@ static void test_command_and_client(void **state) {
   EXPECT(t, "%0\r\n", "CLIENT", "TRACKINGINFO");
   const char *info = "id=7 addr=127.0.0.1:50000 laddr=127.0.0.1:11222 name=my conn lib-name=redis-py "
                      "lib-ver=5.0.1 age=0 db=respCache user=null resp=3\n";
-  snprintf(want, sizeof want, "$%zu\r\n%s\r\n", strlen(info), info);
-  EXPECT(t, want, "CLIENT", "INFO");
-  EXPECT(t, want, "CLIENT", "LIST");
+  EXPECT(t, bulk(info), "CLIENT", "INFO");
+  EXPECT(t, bulk(info), "CLIENT", "LIST");
   EXPECT(t, "-ERR wrong number of arguments for 'client' command\r\n", "CLIENT");
-  ctx_free(t);
 }
 
 /* CLIENT.LIST lists the channels of the RESP server, INFO counts them
  * (ClientMetadata): every session of the endpoint, in connection order,
  * until its connection ends. */
 static void test_client_list_endpoint(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   xs_resp_clients clients = {0};
   xs_resp_config cfg = {0};
   cfg.clients = &clients;
@@ -608,28 +626,19 @@ static void test_client_list_endpoint(void **state) {
                           "age=0 db=respCache user=null resp=3\n"
                           "id=12 addr=127.0.0.1:50001 laddr=127.0.0.1:11222 name= lib-name= lib-ver= "
                           "age=0 db=respCache user=null resp=3\n";
-  char want[1024];
-  snprintf(want, sizeof want, "$%zu\r\n%s\r\n", strlen(want_list), want_list);
-  EXPECT_S(t, s[2], want, "CLIENT", "LIST");
-  send_argv(s[2], (const char *const[]){"INFO", "clients", NULL});
-  settle_session(t->sim, s[2]);
-  size_t n;
-  char *out = take(s[2], &n);
+  EXPECT_S(t, s[2], bulk(want_list), "CLIENT", "LIST");
+  char *out = ask(t->sim, s[2], (const char *const[]){"INFO", "clients", NULL}, NULL);
   assert_non_null(strstr(out, "connected_clients:2\r\ncluster_connections:2\r\n"));
   free(out);
   xs_resp_session_free(s[1]);
   xs_resp_session_free(s[2]);
   assert_int_equal(clients.count, 0);
   assert_null(clients.head);
-  ctx_free(t);
 }
 
 static void test_info(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
-  send_argv(t->s, (const char *const[]){"INFO", NULL});
-  size_t n;
-  char *all = take(t->s, &n);
+  tctx *t = *state;
+  char *all = ASK(t, NULL, "INFO");
   assert_non_null(strstr(all, "# Server\r\nredis_version:16.0\r\n"));
   assert_non_null(strstr(all, "redis_mode:cluster\r\n"));
   assert_non_null(strstr(all, "tcp_port:11222\r\n"));
@@ -637,15 +646,11 @@ static void test_info(void **state) {
   assert_non_null(strstr(all, "# Modules\r\n"));
   free(all);
   const char *text = "# Cluster\r\ncluster_enabled:1\r\n\r\n# Keyspace\r\ndb0:keys=0,expires=0,avg_ttl=0\r\n";
-  char want[256];
-  snprintf(want, sizeof want, "$%zu\r\n%s\r\n", strlen(text), text);
-  EXPECT(t, want, "INFO", "keyspace", "CLUSTER");
+  EXPECT(t, bulk(text), "INFO", "keyspace", "CLUSTER");
   EXPECT(t, "-ERR No enum constant org.infinispan.server.resp.commands.INFO.Section.BOGUS\r\n", "INFO", "bogus");
-  ctx_free(t);
 }
 
 static void test_select(void **state) {
-  (void)state;
   tctx *t = ctx_new("keycloak-ha", false);
   EXPECT(t, "+OK\r\n", "SET", "k", "in-resp");
   EXPECT(t, "+OK\r\n", "SELECT", "sessions");
@@ -668,7 +673,6 @@ static void test_select(void **state) {
 }
 
 static void test_quit(void **state) {
-  (void)state;
   tctx *t = ctx_new("resp-xsite", false);
   expect_raw(t, "PING\r\nQUIT\r\nPING\r\n", "$4\r\nPONG\r\n"); /* no reply to QUIT, nothing after it */
   assert_true(xs_resp_session_closing(t->s));
@@ -693,7 +697,6 @@ static void test_quit(void **state) {
   "RESP protocol version at the same time\r\n"
 
 static void test_auth(void **state) {
-  (void)state;
   tctx *t = ctx_new("resp-xsite", true);
   assert_false(xs_resp_session_authenticated(t->s));
   EXPECT(t, WRONGPASS, "PING");
@@ -729,7 +732,6 @@ static void test_auth(void **state) {
 }
 
 static void test_roles(void **state) {
-  (void)state;
   tctx *t = ctx_new("resp-xsite", true);
   EXPECT(t, "+OK\r\n", "AUTH", "obs", "obs-pass");
   EXPECT(t, "_\r\n", "GET", "k");
@@ -740,35 +742,41 @@ static void test_roles(void **state) {
   EXPECT(t, "+OK\r\n", "SET", "k", "v");
   EXPECT(t, WRONGPASS, "INFO");
   EXPECT(t, "+OK\r\n", "AUTH", "developer", "strong-password");
-  send_argv(t->s, (const char *const[]){"INFO", "server", NULL});
-  char *all = take(t->s, NULL);
+  char *all = ASK(t, NULL, "INFO", "server");
   assert_non_null(strstr(all, "# Server"));
   free(all);
   const char *info = "id=7 addr=127.0.0.1:50000 laddr=127.0.0.1:11222 name= lib-name= lib-ver= age=0 "
                      "db=respCache user=developer resp=3\n";
-  char want[512];
-  snprintf(want, sizeof want, "$%zu\r\n%s\r\n", strlen(info), info);
-  EXPECT(t, want, "CLIENT", "LIST");
+  EXPECT(t, bulk(info), "CLIENT", "LIST");
   ctx_free(t);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Strings                                                                    */
 
-/* ":<ms left>\r\n" (or seconds) for a key, from the store. */
-static void ttl_reply(tctx *t, const char *key, bool seconds, char *out, size_t len) {
+/* The expiry instant of key on site-a, from the store (the key must be
+ * there). */
+static xs_ms expiry_of(tctx *t, const char *key) {
   xs_ms exp;
   int rc = xs_cache_peek(t->sim, t->a, t->cache, (const uint8_t *)key, (uint32_t)strlen(key), NULL, NULL, NULL, &exp);
   assert_int_equal(rc, 1);
+  return exp;
+}
+
+/* Sends cmd ("TTL" or "PTTL") for key and expects the time left until the
+ * key's expiry in the store: ":<seconds>\r\n" or ":<ms>\r\n". */
+static void expect_ttl(tctx *t, const char *cmd, const char *key) {
+  xs_ms exp = expiry_of(t, key);
   assert_true(exp != XS_TIME_NEVER);
   int64_t left = exp - xs_sim_now(t->sim);
-  snprintf(out, len, ":%lld\r\n", (long long)(seconds ? left / 1000 : left));
+  char want[32];
+  snprintf(want, sizeof want, ":%lld\r\n", (long long)(strcmp(cmd, "TTL") == 0 ? left / 1000 : left));
+  EXPECT(t, want, cmd, key);
 }
 
 static void test_strings_set_get(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
-  char want[128], buf[64];
+  tctx *t = *state;
+  char buf[64];
   EXPECT(t, "_\r\n", "GET", "k");
   EXPECT(t, "+OK\r\n", "SET", "k", "v");
   EXPECT(t, "$1\r\nv\r\n", "GET", "k");
@@ -796,36 +804,27 @@ static void test_strings_set_get(void **state) {
   EXPECT(t, "$1\r\nz\r\n", "GET", "k"); /* NX GET on a present key wrote nothing */
   /* Expiry in virtual time. */
   EXPECT(t, "+OK\r\n", "SET", "e", "v", "EX", "10");
-  ttl_reply(t, "e", true, want, sizeof want);
-  EXPECT(t, want, "TTL", "e");
-  ttl_reply(t, "e", false, want, sizeof want);
-  EXPECT(t, want, "PTTL", "e");
-  xs_ms exp1, exp2;
-  assert_int_equal(xs_cache_peek(t->sim, t->a, t->cache, (const uint8_t *)"e", 1, NULL, NULL, NULL, &exp1), 1);
+  expect_ttl(t, "TTL", "e");
+  expect_ttl(t, "PTTL", "e");
+  xs_ms exp1 = expiry_of(t, "e");
   EXPECT(t, "+OK\r\n", "SET", "e", "w", "KEEPTTL");
-  assert_int_equal(xs_cache_peek(t->sim, t->a, t->cache, (const uint8_t *)"e", 1, NULL, NULL, NULL, &exp2), 1);
-  assert_int_equal(exp1, exp2); /* the same expiry instant */
+  assert_int_equal(expiry_of(t, "e"), exp1); /* the same expiry instant */
   EXPECT(t, "$1\r\nw\r\n", "GET", "e");
   xs_sim_run_until(t->sim, xs_sim_now(t->sim) + 10000);
   EXPECT(t, "_\r\n", "GET", "e");
   EXPECT(t, ":-2\r\n", "TTL", "e");
   EXPECT(t, "+OK\r\n", "SET", "p", "v", "PX", "1500");
-  ttl_reply(t, "p", false, want, sizeof want);
-  EXPECT(t, want, "PTTL", "p");
+  expect_ttl(t, "PTTL", "p");
   EXPECT(t, "+OK\r\n", "SET", "p", "v");
   EXPECT(t, ":-1\r\n", "TTL", "p"); /* a plain SET makes it immortal */
-  ctx_free(t);
 }
 
 static void test_strings_family(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
-  char want[128];
+  tctx *t = *state;
   EXPECT(t, ":1\r\n", "SETNX", "nx", "1");
   EXPECT(t, ":0\r\n", "SETNX", "nx", "2");
   EXPECT(t, "+OK\r\n", "SETEX", "se", "10", "v");
-  ttl_reply(t, "se", true, want, sizeof want);
-  EXPECT(t, want, "TTL", "se");
+  expect_ttl(t, "TTL", "se");
   EXPECT(t, "-ERR invalid expire time in 'SETEX' command\r\n", "SETEX", "se", "0", "v");
   EXPECT(t, "-ERR invalid expire time in 'PSETEX' command\r\n", "PSETEX", "se", "-5", "v");
   EXPECT(t, "+OK\r\n", "PSETEX", "pse", "100", "v");
@@ -839,8 +838,7 @@ static void test_strings_family(void **state) {
   EXPECT(t, "_\r\n", "GETDEL", "a");
   EXPECT(t, WRONGTYPE, "GETDEL", "list");
   EXPECT(t, "$1\r\n2\r\n", "GETEX", "b", "EX", "100");
-  ttl_reply(t, "b", true, want, sizeof want);
-  EXPECT(t, want, "TTL", "b");
+  expect_ttl(t, "TTL", "b");
   EXPECT(t, "$1\r\n2\r\n", "GETEX", "b", "PERSIST");
   EXPECT(t, ":-1\r\n", "TTL", "b");
   EXPECT(t, "$1\r\n2\r\n", "GETEX", "b");
@@ -861,9 +859,8 @@ static void test_strings_family(void **state) {
   EXPECT(t, ":11\r\n", "SETRANGE", "s", "6", "WORLD");
   EXPECT(t, "$11\r\nhello WORLD\r\n", "GET", "s");
   EXPECT(t, ":4\r\n", "SETRANGE", "pad", "3", "x");
-  send_argv(t->s, (const char *const[]){"GET", "pad", NULL});
   size_t padn;
-  char *pad = take(t->s, &padn);
+  char *pad = ASK(t, &padn, "GET", "pad");
   assert_int_equal(padn, 10);
   assert_memory_equal(pad, "$4\r\n\0\0\0x\r\n", 10);
   free(pad);
@@ -876,12 +873,10 @@ static void test_strings_family(void **state) {
   EXPECT(t, WRONGTYPE, "SET", "list", "v", "GET");
   EXPECT(t, "+OK\r\n", "SET", "list", "v");
   EXPECT(t, "+string\r\n", "TYPE", "list");
-  ctx_free(t);
 }
 
 static void test_strings_counters(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   char buf[64];
   EXPECT(t, ":1\r\n", "INCR", "c");
   EXPECT(t, ":11\r\n", "INCRBY", "c", "10");
@@ -910,15 +905,13 @@ static void test_strings_counters(void **state) {
   EXPECT(t, ":1\r\n", "LPUSH", "l", "x");
   EXPECT(t, WRONGTYPE, "INCR", "l");
   EXPECT(t, WRONGTYPE, "INCRBYFLOAT", "l", "1");
-  ctx_free(t);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Keys                                                                       */
 
 static void test_keys_basic(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   char buf[64];
   EXPECT(t, "+OK\r\n", "MSET", "a", "1", "b", "2", "c", "3");
   EXPECT(t, ":2\r\n", "EXISTS", "a", "a", "nokey");
@@ -944,9 +937,7 @@ static void test_keys_basic(void **state) {
   EXPECT(t, "-ERR no such key\r\n", "RENAME", "nokey", "x");
   EXPECT(t, "+OK\r\n", "SET", "t", "v", "EX", "100");
   EXPECT(t, "+OK\r\n", "RENAME", "t", "t2");
-  char want[64];
-  ttl_reply(t, "t2", true, want, sizeof want);
-  EXPECT(t, want, "TTL", "t2");
+  expect_ttl(t, "TTL", "t2");
   EXPECT(t, "+OK\r\n", "RENAME", "t2", "t2"); /* Infinispan removes a key renamed onto itself */
   EXPECT(t, ":0\r\n", "EXISTS", "t2");
   /* FLUSHDB is a clear, backed up to site-b. */
@@ -959,12 +950,10 @@ static void test_keys_basic(void **state) {
   xt_settle(t->sim);
   EXPECT(t, ":0\r\n", "DBSIZE");
   EXPECT(t, "+OK\r\n", "FLUSHDB", "sync");
-  ctx_free(t);
 }
 
 static void test_keys_expiry(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   char want[64];
   EXPECT(t, ":-2\r\n", "TTL", "k");
   EXPECT(t, ":0\r\n", "EXPIRE", "k", "10");
@@ -974,8 +963,7 @@ static void test_keys_expiry(void **state) {
   EXPECT(t, ":-1\r\n", "PTTL", "k");
   EXPECT(t, ":0\r\n", "EXPIRE", "k", "100", "XX");
   EXPECT(t, ":1\r\n", "EXPIRE", "k", "100", "NX");
-  ttl_reply(t, "k", true, want, sizeof want);
-  EXPECT(t, want, "TTL", "k");
+  expect_ttl(t, "TTL", "k");
   EXPECT(t, ":0\r\n", "EXPIRE", "k", "100", "NX");
   EXPECT(t, ":0\r\n", "EXPIRE", "k", "50", "GT");
   EXPECT(t, ":1\r\n", "EXPIRE", "k", "500", "GT");
@@ -984,11 +972,9 @@ static void test_keys_expiry(void **state) {
   EXPECT(t, "-ERR No enum constant org.infinispan.server.resp.commands.generic.EXPIRE.Mode.FOO\r\n", "EXPIRE", "k",
          "10", "foo");
   EXPECT(t, NOTINT, "EXPIRE", "k", "ten");
-  ttl_reply(t, "k", true, want, sizeof want);
-  EXPECT(t, want, "TTL", "k");
+  expect_ttl(t, "TTL", "k");
   EXPECT(t, ":1\r\n", "PEXPIRE", "k", "1500");
-  ttl_reply(t, "k", false, want, sizeof want);
-  EXPECT(t, want, "PTTL", "k");
+  expect_ttl(t, "PTTL", "k");
   EXPECT(t, ":1\r\n", "PERSIST", "k");
   EXPECT(t, ":-1\r\n", "TTL", "k");
   EXPECT(t, ":0\r\n", "PERSIST", "k");
@@ -998,8 +984,7 @@ static void test_keys_expiry(void **state) {
   char at[32];
   snprintf(at, sizeof at, "%lld", (long long)(now / 1000 + 100));
   EXPECT(t, ":1\r\n", "EXPIREAT", "k", at);
-  xs_ms exp;
-  assert_int_equal(xs_cache_peek(t->sim, t->a, t->cache, (const uint8_t *)"k", 1, NULL, NULL, NULL, &exp), 1);
+  xs_ms exp = expiry_of(t, "k");
   snprintf(want, sizeof want, ":%lld\r\n", (long long)((XS_RESP_TIME_EPOCH_MS + exp) / 1000));
   EXPECT(t, want, "EXPIRETIME", "k");
   snprintf(want, sizeof want, ":%lld\r\n", (long long)(XS_RESP_TIME_EPOCH_MS + exp));
@@ -1018,7 +1003,6 @@ static void test_keys_expiry(void **state) {
   EXPECT(t, ":3\r\n", "LLEN", "l");
   xs_sim_run_until(t->sim, xs_sim_now(t->sim) + 1000);
   EXPECT(t, ":0\r\n", "LLEN", "l");
-  ctx_free(t);
 }
 
 /* Collects every key of a SCAN iteration with the given options. */
@@ -1030,8 +1014,7 @@ static size_t scan_all(tctx *t, const char *const *opts, char keys[][16], size_t
     int k = 2;
     for (; opts && opts[k - 2]; k++) argv[k] = opts[k - 2];
     argv[k] = NULL;
-    send_argv(t->s, argv);
-    char *r = take(t->s, NULL);
+    char *r = ask(t->sim, t->s, argv, NULL);
     /* *2\r\n$<n>\r\n<cursor>\r\n*<m>\r\n($<l>\r\n<key>\r\n)* */
     char *p = strchr(r + 4, '\n') + 1;
     char *e = strchr(p, '\r');
@@ -1053,8 +1036,7 @@ static size_t scan_all(tctx *t, const char *const *opts, char keys[][16], size_t
 }
 
 static void test_keys_scan(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   for (int i = 0; i < 25; i++) {
     char k[16];
     snprintf(k, sizeof k, "user:%d", i);
@@ -1076,15 +1058,13 @@ static void test_keys_scan(void **state) {
   EXPECT(t, "*2\r\n$1\r\n0\r\n*0\r\n", "SCAN", "not-a-cursor");
   EXPECT(t, "-ERR syntax error\r\n", "SCAN", "0", "COUNT");
   EXPECT(t, NOTINT, "SCAN", "0", "COUNT", "x");
-  ctx_free(t);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Hashes, lists, sets                                                        */
 
 static void test_hashes(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   EXPECT(t, ":2\r\n", "HSET", "h", "f1", "v1", "f2", "v2");
   EXPECT(t, ":1\r\n", "HSET", "h", "f1", "x", "f3", "y");
   EXPECT(t, "$1\r\nx\r\n", "HGET", "h", "f1");
@@ -1133,24 +1113,20 @@ static void test_hashes(void **state) {
   EXPECT(t, "*0\r\n", "HRANDFIELD", "nokey", "3");
   EXPECT(t, "-ERR syntax error\r\n", "HRANDFIELD", "r", "1", "WITHSCORES");
   EXPECT(t, "*2\r\n$1\r\na\r\n$1\r\nb\r\n", "HRANDFIELD", "r", "5"); /* all of them: drawn order */
-  send_argv(t->s, (const char *const[]){"HRANDFIELD", "r", "-5", "WITHVALUES", NULL});
-  char *r = take(t->s, NULL);
+  char *r = ASK(t, NULL, "HRANDFIELD", "r", "-5", "WITHVALUES");
   assert_memory_equal(r, "*5\r\n*2\r\n$1\r\n", 11);
   free(r);
-  send_argv(t->s, (const char *const[]){"HRANDFIELD", "r", NULL});
-  r = take(t->s, NULL);
+  r = ASK(t, NULL, "HRANDFIELD", "r");
   assert_true(!strcmp(r, "$1\r\na\r\n") || !strcmp(r, "$1\r\nb\r\n"));
   free(r);
   EXPECT(t, "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n", "HSCAN", "r", "0");
   EXPECT(t, "*2\r\n$1\r\n1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n", "HSCAN", "r", "0", "COUNT", "1");
   EXPECT(t, "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n", "HSCAN", "r", "1", "COUNT", "1");
   EXPECT(t, "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n", "HSCAN", "r", "0", "MATCH", "b*");
-  ctx_free(t);
 }
 
 static void test_lists(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   EXPECT(t, ":3\r\n", "RPUSH", "l", "a", "b", "c");
   EXPECT(t, ":5\r\n", "LPUSH", "l", "x", "y");
   EXPECT(t, "*5\r\n$1\r\ny\r\n$1\r\nx\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n", "LRANGE", "l", "0", "-1");
@@ -1207,12 +1183,10 @@ static void test_lists(void **state) {
   EXPECT(t, WRONGTYPE, "LPUSH", "str", "a");
   EXPECT(t, WRONGTYPE, "LRANGE", "str", "0", "1");
   EXPECT(t, WRONGTYPE, "LPOP", "str");
-  ctx_free(t);
 }
 
 static void test_sets(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   EXPECT(t, ":2\r\n", "SADD", "s", "a", "b", "a");
   EXPECT(t, ":1\r\n", "SADD", "s", "b", "c");
   EXPECT(t, ":0\r\n", "SADD", "s", "c");
@@ -1244,24 +1218,19 @@ static void test_sets(void **state) {
   EXPECT(t, "-ERR value is out of range, must be positive\r\n", "SPOP", "s2", "-1");
   EXPECT(t, "*3\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\nd\r\n", "SRANDMEMBER", "s2", "10");
   EXPECT(t, "*0\r\n", "SRANDMEMBER", "nokey");
-  send_argv(t->s, (const char *const[]){"SRANDMEMBER", "s2", "-4", NULL});
-  char *r = take(t->s, NULL);
+  char *r = ASK(t, NULL, "SRANDMEMBER", "s2", "-4");
   assert_memory_equal(r, "*4\r\n$1\r\n", 8);
   free(r);
-  send_argv(t->s, (const char *const[]){"SPOP", "s2", "2", NULL});
-  settle_session(t->sim, t->s);
-  r = take(t->s, NULL);
+  r = ASK(t, NULL, "SPOP", "s2", "2");
   assert_memory_equal(r, "*2\r\n", 4);
   free(r);
   EXPECT(t, ":1\r\n", "SCARD", "s2");
   EXPECT(t, "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nb\r\n", "SSCAN", "s3", "0");
-  ctx_free(t);
 }
 
 /* The documented encoding, and the same bytes on the backup site. */
 static void test_value_encoding(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   EXPECT(t, ":2\r\n", "HSET", "h", "f", "v", "g", "");
   EXPECT(t, ":2\r\n", "RPUSH", "l", "a", "bc");
   EXPECT(t, ":1\r\n", "SADD", "s", "m");
@@ -1297,15 +1266,13 @@ static void test_value_encoding(void **state) {
   assert_int_equal(xs_cache_peek(t->sim, t->a, t->cache, (const uint8_t *)"big", 3, &v, &len, NULL, NULL), 1);
   assert_int_equal(len, 1 + 2 + 199);
   assert_memory_equal(v, "\x01\xc7\x01", 3);
-  ctx_free(t);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Pipelining, backups, lifecycle                                             */
 
 static void test_pipelining(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   xs_buf b;
   xs_buf_init(&b, 1 << 20);
   multibulk(&b, (const char *const[]){"SET", "p", "1", NULL});
@@ -1332,16 +1299,13 @@ static void test_pipelining(void **state) {
   assert_true(t->ready_calls >= 5);
   assert_int_equal(xs_cache_size(t->sim, t->b, t->cache), 0);
   xs_buf_free(&b);
-  ctx_free(t);
 }
 
 #define ISPN709 "-ERR ISPN000709: Failed to backup cache `respCache` to one or more remote sites: "
 
 static void expect_backup_failure(tctx *t, const char *const *argv) {
-  send_argv(t->s, argv);
-  settle_session(t->sim, t->s);
   size_t n;
-  char *r = take(t->s, &n);
+  char *r = ask(t->sim, t->s, argv, &n);
   if (strncmp(r, ISPN709, strlen(ISPN709))) fail_msg("%s: got %s", argv[0], esc(r, n));
   assert_memory_equal(r + n - 2, "\r\n", 2);
   assert_null(memchr(r, '\n', n - 1)); /* one line: newlines in causes are escaped */
@@ -1349,8 +1313,7 @@ static void expect_backup_failure(tctx *t, const char *const *argv) {
 }
 
 static void test_backup_failure(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   char buf[64];
   EXPECT(t, "+OK\r\n", "SET", "k", "before");
   assert_int_equal(xs_partition(t->sim, t->a, t->b, false), 0);
@@ -1372,12 +1335,10 @@ static void test_backup_failure(void **state) {
   xt_settle(t->sim);
   EXPECT(t, "+OK\r\n", "SET", "k", "after");
   assert_string_equal(peek(t, t->b, "k", buf, sizeof buf), "after");
-  ctx_free(t);
 }
 
 static void test_second_site_and_sessions(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   xs_resp_session *sb = session(t, t->b, false, 8);
   EXPECT(t, "+OK\r\n", "SET", "k", "from-a");
   EXPECT_S(t, sb, "$6\r\nfrom-a\r\n", "GET", "k");
@@ -1385,11 +1346,9 @@ static void test_second_site_and_sessions(void **state) {
   EXPECT(t, "*1\r\n$1\r\nb\r\n", "LRANGE", "l", "0", "-1");
   EXPECT_S(t, sb, ":8\r\n", "CLIENT", "ID");
   xs_resp_session_free(sb);
-  ctx_free(t);
 }
 
 static void test_free_in_flight(void **state) {
-  (void)state;
   tctx *t = ctx_new("resp-xsite", false);
   const char *req = "*3\r\n$4\r\nHSET\r\n$1\r\nh\r\n$1\r\nf\r\n$1\r\nv\r\n"; /* a compute, then more */
   char full[256];
@@ -1412,8 +1371,7 @@ static void test_free_in_flight(void **state) {
 }
 
 static void test_output_pause(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   size_t vlen = 600 * 1024;
   char *v = malloc(vlen + 1);
   memset(v, 'v', vlen);
@@ -1437,12 +1395,10 @@ static void test_output_pause(void **state) {
   assert_int_equal(total, 5 * one);
   assert_int_equal(xs_resp_session_input_pending(t->s), 0);
   free(v);
-  ctx_free(t);
 }
 
 static void test_input_limit(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   const char *set = "*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\ny\r\n";
   assert_int_equal(xs_resp_session_feed(t->s, set, strlen(set)), 0);
   assert_true(xs_resp_session_busy(t->s));
@@ -1458,7 +1414,6 @@ static void test_input_limit(void **state) {
   char *r = take(t->s, NULL);
   assert_string_equal(r, "+OK\r\n"); /* the reply in flight still arrives */
   free(r);
-  ctx_free(t);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1524,7 +1479,6 @@ static void fuzz_feed(tctx *t, xs_resp_session **s, bool auth, const uint8_t *p,
 }
 
 static void test_fuzz(void **state) {
-  (void)state;
   static const char *const corpus[] = {
     "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", "*2\r\n$4\r\nINCR\r\n$1\r\nc\r\n",
     "*4\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n$1\r\na\r\n$1\r\nb\r\n", "*4\r\n$4\r\nHSET\r\n$1\r\nh\r\n$1\r\nf\r\n$1\r\nv\r\n",
@@ -1579,8 +1533,7 @@ static void test_fuzz(void **state) {
 
 /* The opt-in RESP2 framing for RESP2-only clients, until HELLO 3. */
 static void test_resp2_compat(void **state) {
-  (void)state;
-  tctx *t = ctx_new("resp-xsite", false);
+  tctx *t = *state;
   xs_resp_session_free(t->s);
   xs_resp_config cfg = {0};
   cfg.client_id = 7;
@@ -1599,12 +1552,10 @@ static void test_resp2_compat(void **state) {
   EXPECT(t, "~2\r\n$1\r\nx\r\n$1\r\ny\r\n", "SMEMBERS", "s");
   EXPECT(t, "$5\r\nRESET\r\n", "RESET");
   EXPECT(t, "$-1\r\n", "GET", "nokey");
-  ctx_free(t);
 }
 
 /* Same seed, same replies: random choices come from the simulation's seed. */
 static void test_determinism(void **state) {
-  (void)state;
   char *out[2];
   for (int run = 0; run < 2; run++) {
     tctx *t = ctx_new("resp-xsite", false);
@@ -1630,32 +1581,32 @@ int main(void) {
     cmocka_unit_test(test_java_numbers),
     cmocka_unit_test(test_glob),
     cmocka_unit_test(test_table),
-    cmocka_unit_test(test_connection),
-    cmocka_unit_test(test_command_and_client),
-    cmocka_unit_test(test_client_list_endpoint),
-    cmocka_unit_test(test_info),
+    xsite_test(test_connection),
+    xsite_test(test_command_and_client),
+    xsite_test(test_client_list_endpoint),
+    xsite_test(test_info),
     cmocka_unit_test(test_select),
     cmocka_unit_test(test_quit),
     cmocka_unit_test(test_auth),
     cmocka_unit_test(test_roles),
-    cmocka_unit_test(test_strings_set_get),
-    cmocka_unit_test(test_strings_family),
-    cmocka_unit_test(test_strings_counters),
-    cmocka_unit_test(test_keys_basic),
-    cmocka_unit_test(test_keys_expiry),
-    cmocka_unit_test(test_keys_scan),
-    cmocka_unit_test(test_hashes),
-    cmocka_unit_test(test_lists),
-    cmocka_unit_test(test_sets),
-    cmocka_unit_test(test_value_encoding),
-    cmocka_unit_test(test_pipelining),
-    cmocka_unit_test(test_backup_failure),
-    cmocka_unit_test(test_second_site_and_sessions),
+    xsite_test(test_strings_set_get),
+    xsite_test(test_strings_family),
+    xsite_test(test_strings_counters),
+    xsite_test(test_keys_basic),
+    xsite_test(test_keys_expiry),
+    xsite_test(test_keys_scan),
+    xsite_test(test_hashes),
+    xsite_test(test_lists),
+    xsite_test(test_sets),
+    xsite_test(test_value_encoding),
+    xsite_test(test_pipelining),
+    xsite_test(test_backup_failure),
+    xsite_test(test_second_site_and_sessions),
     cmocka_unit_test(test_free_in_flight),
-    cmocka_unit_test(test_output_pause),
-    cmocka_unit_test(test_input_limit),
+    xsite_test(test_output_pause),
+    xsite_test(test_input_limit),
     cmocka_unit_test(test_fuzz),
-    cmocka_unit_test(test_resp2_compat),
+    xsite_test(test_resp2_compat),
     cmocka_unit_test(test_determinism),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

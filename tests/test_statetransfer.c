@@ -43,21 +43,10 @@ static st_opts opts_default(void) {
 static xs_sim *st_sim(const st_opts *o) {
   static const char *const names[] = {"LON", "NYC", "SFO"};
   xs_topology t;
-  memset(&t, 0, sizeof t);
-  snprintf(t.name, sizeof t.name, "statetransfer");
-  t.nsites = o->nsites;
+  xs_cache_cfg *c = xt_topo_one_cache(&t, "statetransfer", o->nsites, names, 2, "xsiteCache");
   t.link_latency_ms = o->latency_ms;
-  t.xsite_fd_timeout_ms = 15000;
-  for (int s = 0; s < o->nsites; s++) {
-    snprintf(t.sites[s].name, sizeof t.sites[s].name, "%s", names[s]);
-    t.sites[s].nodes = 2;
-  }
-  t.ncaches = 1;
-  xs_cache_cfg *c = &t.caches[0];
-  xs_cache_cfg_defaults(c, "xsiteCache");
-  for (int s = 0; s < o->nsites; s++) {
-    xs_backup_cfg *b = &c->backups[c->nbackups++];
-    xs_backup_cfg_defaults(b, names[s]);
+  for (int s = 0; s < c->nbackups; s++) {
+    xs_backup_cfg *b = &c->backups[s];
     b->strategy = o->strategy;
     b->timeout_ms = o->timeout_ms;
     b->st_chunk_size = o->chunk;
@@ -75,20 +64,8 @@ static const char *admin(xs_sim *sim, int site, xs_admin_kind kind, const char *
 
 /* An admin call whose answer is collected later, for tests that act while
  * the operation is under way. */
-typedef struct admin_out {
-  bool done;
-  char text[XS_MSG_BYTES_MAX];
-} admin_out;
-
-static void admin_cb(xs_sim *sim, void *ud, const xs_admin_result *r) {
-  admin_out *o = ud;
-  o->done = true;
-  snprintf(o->text, sizeof o->text, "%s", r->text);
-}
-
-static void admin_async(xs_sim *sim, int site, xs_admin_kind kind, const char *remote, admin_out *o) {
-  memset(o, 0, sizeof *o);
-  assert_int_equal(xs_admin_submit(sim, site, CACHE, kind, remote, admin_cb, o), 0);
+static void admin_async(xs_sim *sim, int site, xs_admin_kind kind, const char *remote, xt_admin_out *o) {
+  xt_admin_async(sim, site, CACHE, kind, remote, o);
 }
 
 static int push_status(xs_sim *sim, int site, int remote) {
@@ -115,12 +92,7 @@ static int keys_present(xs_sim *sim, int site, int n) {
   return found;
 }
 
-static const char *peek(xs_sim *sim, int site, const char *key) {
-  static char buf[2][128];
-  static int which;
-  which ^= 1;
-  return xt_peek(sim, site, CACHE, key, buf[which], sizeof buf[which]);
-}
+static const char *peek(xs_sim *sim, int site, const char *key) { return xt_value(sim, site, CACHE, key); }
 
 /* BaseStateTransferTest's prologue: NYC offline (as LON sees it), and
  * neither site transferring anything. */
@@ -150,6 +122,37 @@ static void run_while_sending(xs_sim *sim, int site, int remote) {
     xs_sim_step(sim);
 }
 
+/* Where most tests start: NYC offline (take_nyc_offline) and k0..k<n-1>
+ * written on LON since, so that only a push brings them to NYC. */
+static xs_sim *nyc_behind_with(const st_opts *o, int n) {
+  xs_sim *sim = st_sim(o);
+  take_nyc_offline(sim);
+  put_keys(sim, LON, n);
+  return sim;
+}
+
+/* The same with opts_default(). */
+static xs_sim *nyc_behind(int n) {
+  st_opts o = opts_default();
+  return nyc_behind_with(&o, n);
+}
+
+/* push-state LON -> NYC answered "ok"; then runs until all is done. */
+static void push_and_settle(xs_sim *sim) {
+  assert_string_equal(admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC"), "ok");
+  xt_settle(sim);
+}
+
+/* The push to NYC ended OK and NYC holds all of k0..k<n-1>. */
+static void assert_pushed(xs_sim *sim, int n) {
+  assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_OK);
+  assert_int_equal(keys_present(sim, NYC, n), n);
+}
+
+/* LON's x-site counters for NYC: backups, and the chunks and entries that
+ * pushes sent. */
+static xs_xsite_counters sent_to_nyc(const xs_sim *sim) { return xt_counters(sim, LON, CACHE, NYC); }
+
 /* ------------------------------------------------------------------------ */
 /* Addressing and the idle cluster                                           */
 
@@ -173,20 +176,15 @@ static void test_push_unknown_site(void **state) {
  * and neither site is left transferring. */
 static void test_push_idle_cluster(void **state) {
   st_opts o = opts_default();
-  xs_sim *sim = st_sim(&o);
-  take_nyc_offline(sim);
   int n = o.chunk * 4;
-  put_keys(sim, LON, n);
+  xs_sim *sim = nyc_behind_with(&o, n);
   assert_int_equal(xs_cache_size(sim, NYC, CACHE), 0);
-  assert_string_equal(admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC"), "ok");
-  xt_settle(sim);
-  assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_OK);
+  push_and_settle(sim);
+  assert_pushed(sim, n);
   assert_int_equal(xs_admin_site_status(sim, LON, CACHE, NYC), XS_SITE_ONLINE);
-  assert_int_equal(keys_present(sim, NYC, n), n);
   assert_int_equal(xs_cache_equal(sim, CACHE, LON, NYC, NULL, 0), 1);
   assert_int_equal(xs_admin_sending_site(sim, NYC, CACHE), -1);
-  xs_xsite_counters c;
-  assert_int_equal(xs_counters_get(sim, LON, CACHE, NYC, &c), 0);
+  xs_xsite_counters c = sent_to_nyc(sim);
   assert_int_equal(c.st_chunks_sent, 4);
   assert_int_equal(c.st_entries_sent, n);
   xs_sim_free(sim);
@@ -201,10 +199,8 @@ static void test_push_never_deletes(void **state) {
   assert_string_equal(admin(sim, NYC, XS_ADMIN_TAKE_OFFLINE, "LON"), "ok");
   assert_int_equal(xt_put(sim, NYC, CACHE, "stale", "old").status, 0);
   put_keys(sim, LON, 5);
-  assert_string_equal(admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC"), "ok");
-  xt_settle(sim);
-  assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_OK);
-  assert_int_equal(keys_present(sim, NYC, 5), 5);
+  push_and_settle(sim);
+  assert_pushed(sim, 5);
   assert_string_equal(peek(sim, NYC, "stale"), "old");
   assert_null(peek(sim, LON, "stale"));
   assert_int_equal(xs_cache_equal(sim, CACHE, LON, NYC, NULL, 0), 0);
@@ -214,11 +210,8 @@ static void test_push_never_deletes(void **state) {
 /* xsim rule (reference 4.1): push-state brings an offline site online at
  * once, before any state moves, and it stays online. */
 static void test_push_brings_site_online(void **state) {
-  st_opts o = opts_default();
-  xs_sim *sim = st_sim(&o);
-  take_nyc_offline(sim);
-  put_keys(sim, LON, 3);
-  admin_out out;
+  xs_sim *sim = nyc_behind(3);
+  xt_admin_out out;
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &out);
   assert_int_equal(xs_admin_site_status(sim, LON, CACHE, NYC), XS_SITE_ONLINE);
   assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_SENDING);
@@ -268,13 +261,7 @@ static void submit_op(xs_sim *sim, int site, conc_op op, xt_result *r) {
 }
 
 static void assert_value(xs_sim *sim, int site, const char *want) {
-  const char *got = peek(sim, site, "key");
-  if (want) {
-    assert_non_null(got);
-    assert_string_equal(got, want);
-  } else {
-    assert_null(got);
-  }
+  xt_assert_value(sim, site, CACHE, "key", want);
 }
 
 static void run_case(const conc_case *c) {
@@ -284,10 +271,9 @@ static void run_case(const conc_case *c) {
   if (c->initial && c->both) assert_int_equal(xt_put(sim, LON, CACHE, "key", c->initial).status, 0);
   take_nyc_offline(sim);
   if (c->initial && !c->both) assert_int_equal(xt_put(sim, LON, CACHE, "key", c->initial).status, 0);
-  xs_xsite_counters before;
-  assert_int_equal(xs_counters_get(sim, LON, CACHE, NYC, &before), 0);
+  xs_xsite_counters before = sent_to_nyc(sim);
   xs_ms t0 = xs_sim_now(sim);
-  admin_out push;
+  xt_admin_out push;
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &push);
   xs_sim_run_until(sim, t0 + c->at);
   assert_int_equal(xs_admin_sending_site(sim, NYC, CACHE), LON);
@@ -303,97 +289,77 @@ static void run_case(const conc_case *c) {
   assert_int_equal(xs_admin_sending_site(sim, NYC, CACHE), -1);
   assert_value(sim, NYC, c->final);
   assert_value(sim, LON, c->final);
-  if (c->status != 0) { /* a failed write is not replicated */
-    xs_xsite_counters after;
-    assert_int_equal(xs_counters_get(sim, LON, CACHE, NYC, &after), 0);
-    assert_int_equal(after.backup_ok, before.backup_ok);
-  }
+  if (c->status != 0) /* a failed write is not replicated */
+    assert_int_equal(sent_to_nyc(sim).backup_ok, before.backup_ok);
   xs_sim_free(sim);
+}
+
+/* The write runs on LON at T+25, after the chunk was read (v0) and before
+ * it is applied: NYC first gets v0 from the chunk, then the write's backup
+ * brings `final`. */
+static void run_after_state(conc_op op, const char *final) {
+  conc_case c = {op, LON, 25, "v0", false, "v0", final, 0};
+  run_case(&c);
+}
+
+/* The write runs at T+15 and so reaches NYC before the chunk does: once on
+ * the sending site (the write lands before its chunk is read) and once on
+ * the receiving site, which holds v0 too (the write lands after the chunk
+ * was read and before it is applied).  Either way NYC holds `final` from
+ * the chunk's arrival on. */
+static void run_before_state(conc_op op, const char *final) {
+  conc_case on_sender = {op, LON, 15, "v0", false, final, final, 0};
+  conc_case on_receiver = {op, NYC, 15, "v0", true, final, final, 0};
+  run_case(&on_sender);
+  run_case(&on_receiver);
 }
 
 /* BaseStateTransferTest.testPutOperationAfterState: the chunk brings v0,
  * the put's backup then brings v1. */
-static void test_put_after_state(void **state) {
-  conc_case c = {OP_PUT, LON, 25, "v0", false, "v0", "v1", 0};
-  run_case(&c);
-}
+static void test_put_after_state(void **state) { run_after_state(OP_PUT, "v1"); }
 
 /* BaseStateTransferTest.testPutOperationBeforeState: the put reaches NYC
- * first, so the chunk read before it (v0) is discarded there.  On the
- * sending site the write lands before its chunk is read; on the receiving
- * site it lands after the chunk was read and before it is applied. */
-static void test_put_before_state(void **state) {
-  conc_case on_sender = {OP_PUT, LON, 15, "v0", false, "v1", "v1", 0};
-  conc_case on_receiver = {OP_PUT, NYC, 15, "v0", true, "v1", "v1", 0};
-  run_case(&on_sender);
-  run_case(&on_receiver);
-}
+ * first, so the chunk read before it (v0) is discarded there. */
+static void test_put_before_state(void **state) { run_before_state(OP_PUT, "v1"); }
 
 /* BaseStateTransferTest.testRemoveOperationAfterState. */
-static void test_remove_after_state(void **state) {
-  conc_case c = {OP_REMOVE, LON, 25, "v0", false, "v0", NULL, 0};
-  run_case(&c);
-}
+static void test_remove_after_state(void **state) { run_after_state(OP_REMOVE, NULL); }
 
 /* BaseStateTransferTest.testRemoveOperationBeforeState: a chunk never
  * brings a removed key back. */
-static void test_remove_before_state(void **state) {
-  conc_case on_sender = {OP_REMOVE, LON, 15, "v0", false, NULL, NULL, 0};
-  conc_case on_receiver = {OP_REMOVE, NYC, 15, "v0", true, NULL, NULL, 0};
-  run_case(&on_sender);
-  run_case(&on_receiver);
-}
+static void test_remove_before_state(void **state) { run_before_state(OP_REMOVE, NULL); }
 
 /* BaseStateTransferTest.testReplaceOperationAfterState. */
-static void test_replace_after_state(void **state) {
-  conc_case c = {OP_REPLACE, LON, 25, "v0", false, "v0", "v1", 0};
-  run_case(&c);
-}
+static void test_replace_after_state(void **state) { run_after_state(OP_REPLACE, "v1"); }
 
 /* BaseStateTransferTest.testReplaceOperationBeforeState. */
-static void test_replace_before_state(void **state) {
-  conc_case on_sender = {OP_REPLACE, LON, 15, "v0", false, "v1", "v1", 0};
-  conc_case on_receiver = {OP_REPLACE, NYC, 15, "v0", true, "v1", "v1", 0};
-  run_case(&on_sender);
-  run_case(&on_receiver);
-}
+static void test_replace_before_state(void **state) { run_before_state(OP_REPLACE, "v1"); }
 
 /* BaseStateTransferTest.testClearOperationAfterState. */
-static void test_clear_after_state(void **state) {
-  conc_case c = {OP_CLEAR, LON, 25, "v0", false, "v0", NULL, 0};
-  run_case(&c);
-}
+static void test_clear_after_state(void **state) { run_after_state(OP_CLEAR, NULL); }
 
 /* BaseStateTransferTest.testClearOperationBeforeState: a clear ends the
  * receiving (EntryWrappingInterceptor.visitClearCommand), so the chunk read
  * before it is dropped instead of resurrecting the key on NYC alone. */
-static void test_clear_before_state(void **state) {
-  conc_case on_sender = {OP_CLEAR, LON, 15, "v0", false, NULL, NULL, 0};
-  conc_case on_receiver = {OP_CLEAR, NYC, 15, "v0", true, NULL, NULL, 0};
-  run_case(&on_sender);
-  run_case(&on_receiver);
-}
+static void test_clear_before_state(void **state) { run_before_state(OP_CLEAR, NULL); }
 
 /* BaseStateTransferTest.testPutIfAbsent (testConcurrentOperation): the key
  * is written while the transfer runs with nothing else to send. */
 static void test_put_if_absent_during_state(void **state) {
-  conc_case c = {OP_PUT_IF_ABSENT, LON, 15, NULL, false, "v1", "v1", 0};
-  run_case(&c);
+  run_case(&(conc_case){OP_PUT_IF_ABSENT, LON, 15, NULL, false, "v1", "v1", 0});
 }
 
 /* BaseStateTransferTest.testRemoveNonExisting: nothing to remove, nothing
  * replicated, nothing appears. */
 static void test_remove_non_existing_during_state(void **state) {
-  conc_case c = {OP_REMOVE, LON, 15, NULL, false, NULL, NULL, 0};
-  run_case(&c);
+  run_case(&(conc_case){OP_REMOVE, LON, 15, NULL, false, NULL, NULL, 0});
 }
 
 /* BaseStateTransferTest.testPutIfAbsentFail (testStateTransferWith-
  * NoReplicatedOperation): the failed put-if-absent sends no backup; the
  * state alone brings v0. */
 static void test_put_if_absent_fail_during_state(void **state) {
-  conc_case c = {OP_PUT_IF_ABSENT, LON, 25, "v0", false, "v0", "v0", XS_EEXISTS};
-  run_case(&c);
+  run_case(&(conc_case){OP_PUT_IF_ABSENT, LON, 25, "v0", false, "v0", "v0", XS_EEXISTS});
 }
 
 /* ------------------------------------------------------------------------ */
@@ -403,10 +369,7 @@ static void test_put_if_absent_fail_during_state(void **state) {
  * flight gives CANCELED and ends the receiving; a new push then shows
  * SENDING and delivers everything. */
 static void test_cancel_push(void **state) {
-  st_opts o = opts_default();
-  xs_sim *sim = st_sim(&o);
-  take_nyc_offline(sim);
-  put_keys(sim, LON, 10);
+  xs_sim *sim = nyc_behind(10);
   assert_string_equal(admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC"), "ok");
   assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_SENDING);
   assert_string_equal(admin(sim, LON, XS_ADMIN_CANCEL_PUSH_STATE, "NYC"), "ok");
@@ -415,13 +378,12 @@ static void test_cancel_push(void **state) {
   assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_CANCELED);
   assert_int_equal(xs_admin_sending_site(sim, NYC, CACHE), -1);
   assert_true(keys_present(sim, NYC, 10) < 10);
-  admin_out out;
+  xt_admin_out out;
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &out);
   assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_SENDING);
   xt_settle(sim);
   assert_string_equal(out.text, "ok");
-  assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_OK);
-  assert_int_equal(keys_present(sim, NYC, 10), 10);
+  assert_pushed(sim, 10);
   assert_int_equal(xs_admin_sending_site(sim, NYC, CACHE), -1);
   xs_sim_free(sim);
 }
@@ -430,21 +392,16 @@ static void test_cancel_push(void **state) {
  * push's chunk still in flight.  The late answer to that chunk belongs to
  * the canceled push only; the new push sends each chunk exactly once. */
 static void test_cancel_then_push_at_once(void **state) {
-  st_opts o = opts_default();
-  xs_sim *sim = st_sim(&o);
-  take_nyc_offline(sim);
-  put_keys(sim, LON, 10);
+  xs_sim *sim = nyc_behind(10);
   assert_string_equal(admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC"), "ok");
-  admin_out cancel, push;
+  xt_admin_out cancel, push;
   admin_async(sim, LON, XS_ADMIN_CANCEL_PUSH_STATE, "NYC", &cancel);
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &push);
   xt_settle(sim);
   assert_string_equal(cancel.text, "ok");
   assert_string_equal(push.text, "ok");
-  assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_OK);
-  assert_int_equal(keys_present(sim, NYC, 10), 10);
-  xs_xsite_counters c;
-  assert_int_equal(xs_counters_get(sim, LON, CACHE, NYC, &c), 0);
+  assert_pushed(sim, 10);
+  xs_xsite_counters c = sent_to_nyc(sim);
   assert_int_equal(c.st_chunks_sent, 5);
   assert_int_equal(c.st_entries_sent, 10);
   xs_sim_free(sim);
@@ -453,11 +410,8 @@ static void test_cancel_then_push_at_once(void **state) {
 /* xsim rule: a push canceled before the receiver answered its START still
  * answers its caller, once, with the START's outcome. */
 static void test_cancel_before_start_answers_push(void **state) {
-  st_opts o = opts_default();
-  xs_sim *sim = st_sim(&o);
-  take_nyc_offline(sim);
-  put_keys(sim, LON, 4);
-  admin_out push, cancel;
+  xs_sim *sim = nyc_behind(4);
+  xt_admin_out push, cancel;
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &push);
   admin_async(sim, LON, XS_ADMIN_CANCEL_PUSH_STATE, "NYC", &cancel);
   xt_settle(sim);
@@ -474,10 +428,7 @@ static void test_cancel_before_start_answers_push(void **state) {
  * answers "ok" but leaves a running transfer SENDING; once it ended, the
  * status goes back to IDLE. */
 static void test_clear_status_keeps_sending(void **state) {
-  st_opts o = opts_default();
-  xs_sim *sim = st_sim(&o);
-  take_nyc_offline(sim);
-  put_keys(sim, LON, 10);
+  xs_sim *sim = nyc_behind(10);
   assert_string_equal(admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC"), "ok");
   assert_string_equal(admin(sim, LON, XS_ADMIN_CLEAR_PUSH_STATE_STATUS, "NYC"), "ok");
   assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_SENDING);
@@ -513,10 +464,7 @@ static bool starts_with(const char *s, const char *prefix) {
  * site was brought online anyway, and the status stays SENDING - which
  * clear-push-state-status cannot reset and cancel-push-state can. */
 static void test_push_without_link(void **state) {
-  st_opts o = opts_default();
-  xs_sim *sim = st_sim(&o);
-  take_nyc_offline(sim);
-  put_keys(sim, LON, 6);
+  xs_sim *sim = nyc_behind(6);
   assert_int_equal(xs_partition(sim, LON, NYC, false), 0);
   const char *text = admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC");
   assert_string_not_equal(text, "ok");
@@ -537,22 +485,18 @@ static void test_push_without_link(void **state) {
   /* Healed, and back in each other's view, the push works. */
   xs_heal(sim);
   xs_sim_run_until(sim, xs_sim_now(sim) + 16000);
-  assert_string_equal(admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC"), "ok");
-  xt_settle(sim);
-  assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_OK);
-  assert_int_equal(keys_present(sim, NYC, 6), 6);
+  push_and_settle(sim);
+  assert_pushed(sim, 6);
   xs_sim_free(sim);
 }
 
-/* Runs a push of `n` keys until the first chunk was acknowledged, then cuts
- * the link both ways (ControllerTransport.failAfterFirstChunk). */
-static void push_then_break_after_first_chunk(xs_sim *sim, int n) {
-  put_keys(sim, LON, n);
-  admin_out out;
+/* Runs a push until the first chunk was acknowledged, then cuts the link
+ * both ways (ControllerTransport.failAfterFirstChunk). */
+static void push_then_break_after_first_chunk(xs_sim *sim) {
+  xt_admin_out out;
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &out);
-  xs_xsite_counters c = {0};
-  while (c.st_chunks_sent == 0 && xs_sim_step(sim))
-    assert_int_equal(xs_counters_get(sim, LON, CACHE, NYC, &c), 0);
+  while (sent_to_nyc(sim).st_chunks_sent == 0 && xs_sim_step(sim))
+    continue;
   assert_string_equal(out.text, "ok");
   assert_int_equal(xs_partition(sim, LON, NYC, false), 0);
 }
@@ -564,9 +508,8 @@ static void push_then_break_after_first_chunk(xs_sim *sim, int n) {
 static void test_link_broken_mid_transfer(void **state) {
   st_opts o = opts_default();
   o.retries = 1;
-  xs_sim *sim = st_sim(&o);
-  take_nyc_offline(sim);
-  push_then_break_after_first_chunk(sim, 10);
+  xs_sim *sim = nyc_behind_with(&o, 10);
+  push_then_break_after_first_chunk(sim);
   xt_settle(sim);
   assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_ERROR);
   assert_int_equal(xs_admin_site_status(sim, LON, CACHE, NYC), XS_SITE_ONLINE);
@@ -578,10 +521,8 @@ static void test_link_broken_mid_transfer(void **state) {
                       "Unable to pushState to 'NYC'. Already receiving state from LON");
   assert_string_equal(admin(sim, NYC, XS_ADMIN_CANCEL_RECEIVE_STATE, "LON"), "ok");
   assert_int_equal(xs_admin_sending_site(sim, NYC, CACHE), -1);
-  assert_string_equal(admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC"), "ok");
-  xt_settle(sim);
-  assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_OK);
-  assert_int_equal(keys_present(sim, NYC, 10), 10);
+  push_and_settle(sim);
+  assert_pushed(sim, 10);
   assert_string_equal(admin(sim, LON, XS_ADMIN_CLEAR_PUSH_STATE_STATUS, "NYC"), "ok");
   assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_IDLE);
   xs_sim_free(sim);
@@ -591,27 +532,21 @@ static void test_link_broken_mid_transfer(void **state) {
  * refuses the second START with "Already receiving state from LON", which
  * the caller sees; the running transfer goes on and sends each chunk once. */
 static void test_second_push_while_running(void **state) {
-  st_opts o = opts_default();
-  xs_sim *sim = st_sim(&o);
-  take_nyc_offline(sim);
-  put_keys(sim, LON, 10);
+  xs_sim *sim = nyc_behind(10);
   assert_string_equal(admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC"), "ok");
   assert_string_equal(admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC"),
                       "Unable to pushState to 'NYC'. Already receiving state from LON");
   assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_SENDING);
   xt_settle(sim);
-  assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_OK);
-  assert_int_equal(keys_present(sim, NYC, 10), 10);
-  xs_xsite_counters c;
-  assert_int_equal(xs_counters_get(sim, LON, CACHE, NYC, &c), 0);
-  assert_int_equal(c.st_chunks_sent, 5);
+  assert_pushed(sim, 10);
+  assert_int_equal(sent_to_nyc(sim).st_chunks_sent, 5);
   xs_sim_free(sim);
 }
 
 /* Starts a push of one key (its answer goes to *out, which must outlive
  * the push) and makes every chunk sent from now on get lost; the START is
  * through.  Returns the event-log position before the push. */
-static uint64_t push_with_lost_chunks(xs_sim *sim, admin_out *out) {
+static uint64_t push_with_lost_chunks(xs_sim *sim, xt_admin_out *out) {
   take_nyc_offline(sim);
   assert_int_equal(xt_put(sim, LON, CACHE, "key", VALUE).status, 0);
   uint64_t since = xs_evlog_count(sim);
@@ -627,7 +562,7 @@ static uint64_t push_with_lost_chunks(xs_sim *sim, admin_out *out) {
 static void test_chunk_retry_succeeds(void **state) {
   st_opts o = opts_default();
   xs_sim *sim = st_sim(&o);
-  admin_out out;
+  xt_admin_out out;
   uint64_t since = push_with_lost_chunks(sim, &out);
   /* tries at +1, +3001 (after a 2 s timeout and 1 s wait) and +6001 */
   xs_sim_run_until(sim, xs_sim_now(sim) + 4000);
@@ -646,7 +581,7 @@ static void test_chunk_retry_succeeds(void **state) {
 static void test_chunk_retries_exhausted(void **state) {
   st_opts o = opts_default();
   xs_sim *sim = st_sim(&o);
-  admin_out out;
+  xt_admin_out out;
   uint64_t since = push_with_lost_chunks(sim, &out);
   xt_settle(sim);
   assert_string_equal(out.text, "ok");
@@ -660,25 +595,27 @@ static void test_chunk_retries_exhausted(void **state) {
 /* ------------------------------------------------------------------------ */
 /* ASYNC (IRAC) push                                                          */
 
+/* ASYNC backups, NYC offline and ten keys written on LON, settled: IRAC
+ * dropped them for NYC (it counts an offline site as delivered). */
+static xs_sim *async_nyc_behind(void) {
+  st_opts o = opts_default();
+  o.strategy = XS_STRATEGY_ASYNC;
+  xs_sim *sim = nyc_behind_with(&o, 10);
+  xt_settle(sim);
+  return sim;
+}
+
 /* xsim rule (reference 4.1 step 4): an ASYNC push hands each chunk to IRAC;
  * the receiver has no receiving mode, and everything arrives. */
 static void test_async_push(void **state) {
-  st_opts o = opts_default();
-  o.strategy = XS_STRATEGY_ASYNC;
-  xs_sim *sim = st_sim(&o);
-  take_nyc_offline(sim);
-  put_keys(sim, LON, 10);
-  xt_settle(sim);
+  xs_sim *sim = async_nyc_behind();
   assert_int_equal(xs_cache_size(sim, NYC, CACHE), 0); /* IRAC dropped them */
   assert_string_equal(admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC"), "ok");
   assert_int_equal(xs_admin_sending_site(sim, NYC, CACHE), -1);
   xt_settle(sim);
-  assert_int_equal(push_status(sim, LON, NYC), XS_PUSH_OK);
-  assert_int_equal(keys_present(sim, NYC, 10), 10);
+  assert_pushed(sim, 10);
   assert_int_equal(xs_cache_equal(sim, CACHE, LON, NYC, NULL, 0), 1);
-  xs_xsite_counters c;
-  assert_int_equal(xs_counters_get(sim, LON, CACHE, NYC, &c), 0);
-  assert_int_equal(c.st_chunks_sent, 5);
+  assert_int_equal(sent_to_nyc(sim).st_chunks_sent, 5);
   xs_sim_free(sim);
 }
 
@@ -686,12 +623,7 @@ static void test_async_push(void **state) {
  * ever, so the push stays SENDING; taking the site offline makes IRAC count
  * the keys as delivered, and the push ends OK with nothing delivered. */
 static void test_async_push_offline_midway(void **state) {
-  st_opts o = opts_default();
-  o.strategy = XS_STRATEGY_ASYNC;
-  xs_sim *sim = st_sim(&o);
-  take_nyc_offline(sim);
-  put_keys(sim, LON, 10);
-  xt_settle(sim);
+  xs_sim *sim = async_nyc_behind();
   assert_int_equal(xs_partition(sim, LON, NYC, false), 0);
   assert_string_equal(admin(sim, LON, XS_ADMIN_PUSH_STATE, "NYC"), "ok");
   xs_sim_run_until(sim, xs_sim_now(sim) + 60000);
@@ -712,11 +644,9 @@ static void check_push_time(int n, int32_t chunk, xs_ms lat) {
   st_opts o = opts_default();
   o.chunk = chunk;
   o.latency_ms = lat;
-  xs_sim *sim = st_sim(&o);
-  take_nyc_offline(sim);
-  put_keys(sim, LON, n);
+  xs_sim *sim = nyc_behind_with(&o, n);
   xs_ms t0 = xs_sim_now(sim);
-  admin_out out;
+  xt_admin_out out;
   admin_async(sim, LON, XS_ADMIN_PUSH_STATE, "NYC", &out);
   run_while_sending(sim, LON, NYC);
   int chunks = (n + chunk - 1) / chunk;
@@ -724,8 +654,7 @@ static void check_push_time(int n, int32_t chunk, xs_ms lat) {
   assert_int_equal(xs_sim_now(sim) - t0, 2 * lat * (chunks + 1));
   xt_settle(sim);
   assert_int_equal(keys_present(sim, NYC, n), n);
-  xs_xsite_counters c;
-  assert_int_equal(xs_counters_get(sim, LON, CACHE, NYC, &c), 0);
+  xs_xsite_counters c = sent_to_nyc(sim);
   assert_int_equal(c.st_chunks_sent, chunks);
   assert_int_equal(c.st_entries_sent, n);
   xs_sim_free(sim);

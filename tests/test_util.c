@@ -17,6 +17,24 @@ xs_sim *xt_sim(const char *preset, uint64_t seed) {
   return xt_sim_topo(&t, seed);
 }
 
+xs_cache_cfg *xt_topo_one_cache(xs_topology *t, const char *name, int nsites,
+                                const char *const *site_names, int nodes, const char *cache) {
+  memset(t, 0, sizeof *t);
+  snprintf(t->name, sizeof t->name, "%s", name);
+  t->nsites = nsites;
+  for (int i = 0; i < nsites; i++) {
+    snprintf(t->sites[i].name, sizeof t->sites[i].name, "%s", site_names[i]);
+    t->sites[i].nodes = nodes;
+  }
+  t->link_latency_ms = 1;
+  t->xsite_fd_timeout_ms = 15000;
+  t->ncaches = 1;
+  xs_cache_cfg *c = &t->caches[0];
+  xs_cache_cfg_defaults(c, cache);
+  for (int i = 0; i < nsites; i++) xs_backup_cfg_defaults(&c->backups[c->nbackups++], site_names[i]);
+  return c;
+}
+
 int xt_site(const xs_sim *sim, const char *name) {
   int s = xs_sim_site_index(sim, name);
   if (s < 0) fail_msg("no site '%s'", name);
@@ -113,26 +131,27 @@ xt_result xt_clear(xs_sim *sim, int site, int cache) {
   return xt_op(sim, &op);
 }
 
-typedef struct admin_out {
-  bool done;
-  char *buf;
-  size_t len;
-} admin_out;
-
 static void admin_cb(xs_sim *sim, void *ud, const xs_admin_result *r) {
-  admin_out *o = ud;
+  xt_admin_out *o = ud;
   o->done = true;
-  snprintf(o->buf, o->len, "%s", r->text);
+  snprintf(o->text, sizeof o->text, "%s", r->text);
+}
+
+void xt_admin_async(xs_sim *sim, int site, int cache, xs_admin_kind kind, const char *remote,
+                    xt_admin_out *out) {
+  memset(out, 0, sizeof *out);
+  int rc = xs_admin_submit(sim, site, cache, kind, remote, admin_cb, out);
+  if (rc) fail_msg("xs_admin_submit refused: %s", xs_strerror(rc));
 }
 
 const char *xt_admin(xs_sim *sim, int site, int cache, xs_admin_kind kind, const char *remote,
                      char *buf, size_t len) {
-  admin_out o = {false, buf, len};
-  int rc = xs_admin_submit(sim, site, cache, kind, remote, admin_cb, &o);
-  if (rc) fail_msg("xs_admin_submit refused: %s", xs_strerror(rc));
+  xt_admin_out o;
+  xt_admin_async(sim, site, cache, kind, remote, &o);
   xs_ms limit = xs_sim_now(sim) + XT_RUN_LIMIT_MS;
   while (!o.done && xs_sim_next_time(sim) <= limit) xs_sim_step(sim);
   if (!o.done) fail_msg("admin operation never completed");
+  snprintf(buf, len, "%s", o.text);
   return buf;
 }
 
@@ -146,4 +165,50 @@ const char *xt_peek(xs_sim *sim, int site, int cache, const char *key, char *buf
   return buf;
 }
 
+const char *xt_value(xs_sim *sim, int site, int cache, const char *key) {
+  static char buf[4][256];
+  static int slot;
+  slot = (slot + 1) % 4;
+  return xt_peek(sim, site, cache, key, buf[slot], sizeof buf[slot]);
+}
+
+void xt_assert_value(xs_sim *sim, int site, int cache, const char *key, const char *want) {
+  const char *got = xt_value(sim, site, cache, key);
+  if (want) {
+    assert_non_null(got);
+    assert_string_equal(got, want);
+  } else {
+    assert_null(got);
+  }
+}
+
 void xt_settle(xs_sim *sim) { xs_sim_run_quiescent(sim, xs_sim_now(sim) + XT_RUN_LIMIT_MS); }
+
+xs_xsite_counters xt_counters(const xs_sim *sim, int site, int cache, int remote) {
+  xs_xsite_counters c;
+  assert_int_equal(xs_counters_get(sim, site, cache, remote, &c), 0);
+  return c;
+}
+
+static void log_cb(void *ud, xs_ms time, int site, const char *line) {
+  xt_log *log = ud;
+  if (log->n < XT_LOG_LINES_MAX) snprintf(log->lines[log->n++], sizeof log->lines[0], "%s", line);
+}
+
+void xt_log_capture(xs_sim *sim, xt_log *log) {
+  log->n = 0;
+  xs_sim_set_log(sim, log_cb, log);
+}
+
+bool xt_logged(const xt_log *log, const char *line) {
+  for (int i = 0; i < log->n; i++)
+    if (strcmp(log->lines[i], line) == 0) return true;
+  return false;
+}
+
+int xt_logged_prefix(const xt_log *log, const char *prefix) {
+  int n = 0;
+  for (int i = 0; i < log->n; i++)
+    if (strncmp(log->lines[i], prefix, strlen(prefix)) == 0) n++;
+  return n;
+}
