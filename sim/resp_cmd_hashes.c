@@ -117,12 +117,7 @@ void xs__resp_cmd_hlen(xs_resp_session *s) {
 }
 
 void xs__resp_cmd_hmget(xs_resp_session *s) {
-  xs__resp_type t;
-  if (!xs__resp_read_coll(s, 1, XS__RESP_T_HASH, &t)) return;
-  if (xs__resp_index_build(&s->ix, &s->ia, 2, 0)) {
-    xs_resp_w_error(&s->out, E_NOMEM);
-    return;
-  }
+  if (!xs__resp_read_indexed(s, XS__RESP_T_HASH, 2)) return;
   xs_resp_w_array(&s->out, (size_t)(s->argc - 2));
   for (int i = 2; i < s->argc; i++) {
     int64_t e = xs__resp_index_find(&s->ix, s->argv[i], s->argl[i]);
@@ -152,31 +147,7 @@ void xs__resp_cmd_hvals(xs_resp_session *s) {
 /* HDEL                                                                       */
 
 static xs_compute_action hdel_compute(xs_resp_session *s, const xs__resp_val *old, xs_compute_out *out) {
-  if (!xs__resp_cx_load(s, old, XS__RESP_T_HASH)) return XS_COMPUTE_KEEP;
-  size_t fields = s->ia.n / 2, kept = 0;
-  uint8_t *gone = calloc(fields ? fields : 1, 1);
-  if (!gone || xs__resp_index_build(&s->ix, &s->ia, 2, 0)) {
-    free(gone);
-    return xs__resp_cx_fail(s, E_NOMEM);
-  }
-  int64_t removed = 0;
-  for (int i = 2; i < s->argc; i++) {
-    int64_t e = xs__resp_index_find(&s->ix, s->argv[i], s->argl[i]);
-    if (e >= 0 && !gone[e]) {
-      gone[e] = 1;
-      removed++;
-    }
-  }
-  for (size_t e = 0; e < fields; e++) {
-    if (gone[e]) continue;
-    s->ia.v[2 * kept] = s->ia.v[2 * e];
-    s->ia.v[2 * kept + 1] = s->ia.v[2 * e + 1];
-    kept++;
-  }
-  free(gone);
-  s->ia.n = 2 * kept;
-  xs_resp_w_int(&s->cx.reply, removed);
-  return removed ? xs__resp_cx_store(s, out, XS_RESP_VTYPE_HASH, 2) : XS_COMPUTE_KEEP;
+  return xs__resp_cx_remove(s, old, out, XS__RESP_T_HASH, XS_RESP_VTYPE_HASH, 2);
 }
 
 void xs__resp_cmd_hdel(xs_resp_session *s) {
@@ -316,28 +287,4 @@ void xs__resp_cmd_hrandfield(xs_resp_session *s) {
   hrandfield_reply(s, count, s->argc > 2, s->argc > 3);
 }
 
-void xs__resp_cmd_hscan(xs_resp_session *s) {
-  const uint8_t *pat = NULL;
-  size_t plen = 0;
-  uint64_t count = 10, pos = 0;
-  int type = -1;
-  xs__resp_type t;
-  if (!xs__resp_scan_options(s, 3, &pat, &plen, &count, &type)) return;
-  if (!xs__resp_read_coll(s, 1, XS__RESP_T_HASH, &t)) return;
-  size_t fields = s->ia.n / 2, out_n = 0, e;
-  bool ok = xs__resp_scan_cursor(s->argv[2], s->argl[2], &pos);
-  /* Pass 1 counts what pass 2 writes: fields from the cursor on that match. */
-  for (e = ok ? pos : fields; e < fields && out_n < count; e++)
-    if (!pat || xs__resp_glob(pat, plen, s->ia.v[2 * e].p, s->ia.v[2 * e].len)) out_n++;
-  char cursor[24] = "0";
-  if (e < fields) snprintf(cursor, sizeof cursor, "%llu", (unsigned long long)e);
-  xs_resp_w_array(&s->out, 2);
-  xs_resp_w_bulk_str(&s->out, cursor);
-  xs_resp_w_array(&s->out, 2 * out_n);
-  for (size_t i = ok ? pos : fields, w = 0; i < fields && w < out_n; i++) {
-    if (pat && !xs__resp_glob(pat, plen, s->ia.v[2 * i].p, s->ia.v[2 * i].len)) continue;
-    xs_resp_w_bulk(&s->out, s->ia.v[2 * i].p, s->ia.v[2 * i].len);
-    xs_resp_w_bulk(&s->out, s->ia.v[2 * i + 1].p, s->ia.v[2 * i + 1].len);
-    w++;
-  }
-}
+void xs__resp_cmd_hscan(xs_resp_session *s) { xs__resp_scan_coll(s, XS__RESP_T_HASH, 2); }

@@ -7,7 +7,9 @@
  * EXPIRE rewrites the entry with a new lifespan (a write, backed up like any
  * other), and the *AT forms and EXPIRETIME count from the session's epoch
  * (the TIME command's clock).  SCAN's cursor is a position in the cache's
- * deterministic iteration order (docs/resp.md says what that guarantees).
+ * deterministic iteration order (docs/resp.md says what that guarantees);
+ * HSCAN's and SSCAN's, which share SCAN's options here, one among the
+ * collection's entries.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +250,38 @@ bool xs__resp_scan_cursor(const char *a, size_t n, uint64_t *pos) {
   }
   *pos = v;
   return true;
+}
+
+/* Whether entry e of s->ia (of `stride` items) is on the page: its key
+ * matches the pattern, if any. */
+static bool entry_matches(const xs_resp_session *s, size_t e, size_t stride, const uint8_t *pat, size_t plen) {
+  return !pat || xs__resp_glob(pat, plen, s->ia.v[stride * e].p, s->ia.v[stride * e].len);
+}
+
+void xs__resp_scan_coll(xs_resp_session *s, xs__resp_type want, size_t stride) {
+  const uint8_t *pat = NULL;
+  size_t plen = 0;
+  uint64_t count = 10, pos = 0;
+  int type = -1;
+  xs__resp_type t;
+  if (!xs__resp_scan_options(s, 3, &pat, &plen, &count, &type)) return;
+  if (!xs__resp_read_coll(s, 1, want, &t)) return;
+  size_t entries = s->ia.n / stride, out_n = 0, e;
+  bool ok = xs__resp_scan_cursor(s->argv[2], s->argl[2], &pos);
+  /* Pass 1 counts what pass 2 writes (no copy of the page needed): entries
+   * from the cursor on that match. */
+  for (e = ok ? pos : entries; e < entries && out_n < count; e++)
+    if (entry_matches(s, e, stride, pat, plen)) out_n++;
+  char cursor[24] = "0";
+  if (e < entries) snprintf(cursor, sizeof cursor, "%llu", (unsigned long long)e);
+  xs_resp_w_array(&s->out, 2);
+  xs_resp_w_bulk_str(&s->out, cursor);
+  xs_resp_w_array(&s->out, stride * out_n);
+  for (size_t i = ok ? pos : entries, w = 0; i < entries && w < out_n; i++) {
+    if (!entry_matches(s, i, stride, pat, plen)) continue;
+    for (size_t k = stride * i; k < stride * (i + 1); k++) xs_resp_w_bulk(&s->out, s->ia.v[k].p, s->ia.v[k].len);
+    w++;
+  }
 }
 
 void xs__resp_cmd_scan(xs_resp_session *s) {

@@ -7,7 +7,6 @@
  * come from the session's own PRNG stream, split off the simulation's seed,
  * so a run replays exactly.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,33 +41,8 @@ void xs__resp_cmd_sadd(xs_resp_session *s) {
   xs__resp_compute(s, s->argv[1], s->argl[1], sadd_compute, xs__resp_done_reply);
 }
 
-/* Removes the members marked in gone[] from s->ia. */
-static void drop_marked(xs_resp_session *s, const uint8_t *gone) {
-  size_t w = 0;
-  for (size_t i = 0; i < s->ia.n; i++)
-    if (!gone[i]) s->ia.v[w++] = s->ia.v[i];
-  s->ia.n = w;
-}
-
 static xs_compute_action srem_compute(xs_resp_session *s, const xs__resp_val *old, xs_compute_out *out) {
-  if (!xs__resp_cx_load(s, old, XS__RESP_T_SET)) return XS_COMPUTE_KEEP;
-  uint8_t *gone = calloc(s->ia.n ? s->ia.n : 1, 1);
-  if (!gone || xs__resp_index_build(&s->ix, &s->ia, 1, 0)) {
-    free(gone);
-    return xs__resp_cx_fail(s, E_NOMEM);
-  }
-  int64_t removed = 0;
-  for (int i = 2; i < s->argc; i++) {
-    int64_t e = xs__resp_index_find(&s->ix, s->argv[i], s->argl[i]);
-    if (e >= 0 && !gone[e]) {
-      gone[e] = 1;
-      removed++;
-    }
-  }
-  drop_marked(s, gone);
-  free(gone);
-  xs_resp_w_int(&s->cx.reply, removed);
-  return removed ? xs__resp_cx_store(s, out, XS_RESP_VTYPE_SET, 1) : XS_COMPUTE_KEEP;
+  return xs__resp_cx_remove(s, old, out, XS__RESP_T_SET, XS_RESP_VTYPE_SET, 1);
 }
 
 void xs__resp_cmd_srem(xs_resp_session *s) {
@@ -95,12 +69,7 @@ void xs__resp_cmd_sismember(xs_resp_session *s) {
 }
 
 void xs__resp_cmd_smismember(xs_resp_session *s) {
-  xs__resp_type t;
-  if (!xs__resp_read_coll(s, 1, XS__RESP_T_SET, &t)) return;
-  if (xs__resp_index_build(&s->ix, &s->ia, 1, 0)) {
-    xs_resp_w_error(&s->out, E_NOMEM);
-    return;
-  }
+  if (!xs__resp_read_indexed(s, XS__RESP_T_SET, 1)) return;
   xs_resp_w_array(&s->out, (size_t)(s->argc - 2));
   for (int i = 2; i < s->argc; i++) xs_resp_w_int(&s->out, xs__resp_index_find(&s->ix, s->argv[i], s->argl[i]) >= 0);
 }
@@ -192,7 +161,7 @@ static xs_compute_action spop_compute(xs_resp_session *s, const xs__resp_val *ol
     xs_resp_w_bulk(&s->cx.reply, s->ia.v[idx[i]].p, s->ia.v[idx[i]].len);
     gone[idx[i]] = 1;
   }
-  drop_marked(s, gone);
+  xs__resp_drop_marked(s, gone, 1);
   free(idx);
   free(gone);
   return xs__resp_cx_store(s, out, XS_RESP_VTYPE_SET, 1);
@@ -286,22 +255,4 @@ void xs__resp_cmd_smove(xs_resp_session *s) {
   xs__resp_compute(s, s->argv[1], s->argl[1], smove_src, smove_done);
 }
 
-void xs__resp_cmd_sscan(xs_resp_session *s) {
-  const uint8_t *pat = NULL;
-  size_t plen = 0;
-  uint64_t count = 10, pos = 0;
-  int type = -1;
-  xs__resp_type t;
-  if (!xs__resp_scan_options(s, 3, &pat, &plen, &count, &type)) return;
-  if (!xs__resp_read_coll(s, 1, XS__RESP_T_SET, &t)) return;
-  size_t n = s->ia.n, i = xs__resp_scan_cursor(s->argv[2], s->argl[2], &pos) ? (size_t)pos : n;
-  s->ib.n = 0;
-  for (; i < n && s->ib.n < count; i++)
-    if (!pat || xs__resp_glob(pat, plen, s->ia.v[i].p, s->ia.v[i].len))
-      if (xs__resp_items_push(&s->ib, s->ia.v[i].p, s->ia.v[i].len)) break;
-  char cursor[24] = "0";
-  if (i < n) snprintf(cursor, sizeof cursor, "%llu", (unsigned long long)i);
-  xs_resp_w_array(&s->out, 2);
-  xs_resp_w_bulk_str(&s->out, cursor);
-  xs__resp_w_items(&s->out, &s->ib, 0, 1, false);
-}
+void xs__resp_cmd_sscan(xs_resp_session *s) { xs__resp_scan_coll(s, XS__RESP_T_SET, 1); }

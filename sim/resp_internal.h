@@ -272,12 +272,23 @@ bool xs__resp_cx_load(xs_resp_session *s, const xs__resp_val *old, xs__resp_type
 /* In a compute: stores s->ia (entries of `stride` items) as the new value,
  * keeping the lifespan, or removes the key when no items are left. */
 xs_compute_action xs__resp_cx_store(xs_resp_session *s, xs_compute_out *out, uint8_t vtype, size_t stride);
+/* Keeps only the entries of s->ia (of `stride` items) not marked in gone[]. */
+void xs__resp_drop_marked(xs_resp_session *s, const uint8_t *gone, size_t stride);
+/* The whole compute of HDEL and SREM: removes from the collection (of type
+ * `want`, stored as vtype, entries of `stride` items) the entries whose keys
+ * are among argv[2..], replying how many went. */
+xs_compute_action xs__resp_cx_remove(xs_resp_session *s, const xs__resp_val *old, xs_compute_out *out,
+                                     xs__resp_type want, uint8_t vtype, size_t stride);
 /* For a read: decodes argv[argi] into s->ia (no items when absent); false
  * after writing WRONGTYPE.  Returns the value's type in *t. */
 bool xs__resp_read_coll(xs_resp_session *s, int argi, xs__resp_type want, xs__resp_type *t);
 /* For a read: the entry count of the collection at argv[argi] without
  * decoding it (0 when absent); false after writing WRONGTYPE. */
 bool xs__resp_read_count(xs_resp_session *s, int argi, xs__resp_type want, uint64_t *count);
+/* For a read answering each of argv[2..] (HMGET, SMISMEMBER): decodes
+ * argv[1] into s->ia and indexes its entries of `stride` items in s->ix;
+ * false after writing an error. */
+bool xs__resp_read_indexed(xs_resp_session *s, xs__resp_type want, size_t stride);
 /* Writes s->ia.v[first], [first+step], ... (n of them) as an array (or a
  * set when as_set) of bulk strings. */
 void xs__resp_w_items(xs_buf *b, const xs__resp_items *a, size_t first, size_t step, bool as_set);
@@ -291,6 +302,10 @@ void xs__resp_pick(xs_resp_session *s, uint32_t *idx, size_t n, size_t k);
 bool xs__resp_scan_options(xs_resp_session *s, int first, const uint8_t **pat, size_t *plen,
                            uint64_t *count, int *type);
 bool xs__resp_scan_cursor(const char *a, size_t n, uint64_t *pos);
+/* HSCAN and SSCAN: a page of the collection at argv[1] (of type `want`,
+ * entries of `stride` items), from the cursor in argv[2], MATCH applying to
+ * an entry's first item. */
+void xs__resp_scan_coll(xs_resp_session *s, xs__resp_type want, size_t stride);
 
 /* Handlers, by family. */
 #define XS__RESP_HANDLER(n) void xs__resp_cmd_##n(xs_resp_session *s)

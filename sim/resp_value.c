@@ -354,6 +354,7 @@ bool xs__resp_glob(const uint8_t *pat, size_t plen, const uint8_t *s, size_t sle
 /* Collections in commands                                                    */
 
 #define E_CORRUPT "ERR corrupt collection value"
+#define E_NOMEM "ERR out of memory"
 
 bool xs__resp_cx_load(xs_resp_session *s, const xs__resp_val *old, xs__resp_type want) {
   uint64_t count;
@@ -374,6 +375,46 @@ xs_compute_action xs__resp_cx_store(xs_resp_session *s, xs_compute_out *out, uin
   if (s->ia.n == 0) return XS_COMPUTE_REMOVE; /* no empty collections */
   xs__resp_coll_encode(&s->cx.val, s->ia.v, s->ia.n, s->ia.n / stride);
   return xs__resp_cx_put(s, out, vtype, -1);
+}
+
+void xs__resp_drop_marked(xs_resp_session *s, const uint8_t *gone, size_t stride) {
+  size_t kept = 0;
+  for (size_t e = 0; e < s->ia.n / stride; e++) {
+    if (gone[e]) continue;
+    for (size_t k = 0; k < stride; k++) s->ia.v[stride * kept + k] = s->ia.v[stride * e + k];
+    kept++;
+  }
+  s->ia.n = stride * kept;
+}
+
+/* Marks in gone[] the entries (indexed in s->ix) that argv[2..] name, each
+ * once; returns how many. */
+static int64_t mark_named(xs_resp_session *s, uint8_t *gone) {
+  int64_t marked = 0;
+  for (int i = 2; i < s->argc; i++) {
+    int64_t e = xs__resp_index_find(&s->ix, s->argv[i], s->argl[i]);
+    if (e >= 0 && !gone[e]) {
+      gone[e] = 1;
+      marked++;
+    }
+  }
+  return marked;
+}
+
+xs_compute_action xs__resp_cx_remove(xs_resp_session *s, const xs__resp_val *old, xs_compute_out *out,
+                                     xs__resp_type want, uint8_t vtype, size_t stride) {
+  if (!xs__resp_cx_load(s, old, want)) return XS_COMPUTE_KEEP;
+  size_t entries = s->ia.n / stride;
+  uint8_t *gone = calloc(entries ? entries : 1, 1);
+  if (!gone || xs__resp_index_build(&s->ix, &s->ia, stride, 0)) {
+    free(gone);
+    return xs__resp_cx_fail(s, E_NOMEM);
+  }
+  int64_t removed = mark_named(s, gone);
+  xs__resp_drop_marked(s, gone, stride);
+  free(gone);
+  xs_resp_w_int(&s->cx.reply, removed);
+  return removed ? xs__resp_cx_store(s, out, vtype, stride) : XS_COMPUTE_KEEP;
 }
 
 bool xs__resp_read_coll(xs_resp_session *s, int argi, xs__resp_type want, xs__resp_type *t) {
@@ -403,6 +444,16 @@ bool xs__resp_read_count(xs_resp_session *s, int argi, xs__resp_type want, uint6
     return false;
   }
   *count = xs__resp_coll_count(v.p, v.len);
+  return true;
+}
+
+bool xs__resp_read_indexed(xs_resp_session *s, xs__resp_type want, size_t stride) {
+  xs__resp_type t;
+  if (!xs__resp_read_coll(s, 1, want, &t)) return false;
+  if (xs__resp_index_build(&s->ix, &s->ia, stride, 0)) {
+    xs_resp_w_error(&s->out, E_NOMEM);
+    return false;
+  }
   return true;
 }
 

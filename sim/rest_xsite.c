@@ -80,6 +80,29 @@ static int backup_caches(const xs_rest *r, int *out) {
 
 static const char *status_text(int st) { return st == XS_SITE_OFFLINE ? "offline" : "online"; }
 
+/* Writes the value of names[i] (as the caller numbered them) of a map. */
+typedef void map_value_fn(xs_buf *b, const void *ud, int i);
+
+/* Replies 200 with the JSON map names[i] -> value, its keys in the order
+ * java.util.HashMap iterates them, as every map of XSiteResource's is. */
+static void reply_java_map(xs_rest_call *c, const char *const *names, int n, map_value_fn *value,
+                           const void *ud) {
+  int order[XS_REST_MAP_MAX];
+  n = xs__java_order(names, n, order);
+  xs_buf b;
+  xs_buf_init(&b, XS_REST_JSON_MAX);
+  xs_buf_puts(&b, "{");
+  for (int i = 0; i < n; i++) {
+    xs_buf_puts(&b, i ? "," : "");
+    xs__json_cstr(&b, names[order[i]]);
+    xs_buf_puts(&b, ":");
+    value(&b, ud, order[i]);
+  }
+  xs_buf_puts(&b, "}");
+  xs__rest_reply_json(c, 200, &b);
+  xs_buf_free(&b);
+}
+
 /* An error the core gave where none was expected (e.g. the site crashed
  * between the request and the operation). */
 static void reply_core_error(xs_rest_call *c, int rc) {
@@ -90,52 +113,41 @@ static void reply_core_error(xs_rest_call *c, int rc) {
 /* ------------------------------------------------------------------------ */
 /* Cache level: statuses                                                      */
 
-/* GET /rest/v2/caches/{c}/x-site/backups/ -> {"site-b":{"status":"online"}} */
-void xs__rest_xsite_cache_status(xs_rest_call *c) {
-  if (!resolve(c, false)) return;
-  xs_rest *r = c->r;
-  int sites[XS_SITES_MAX], order[XS_SITES_MAX];
-  int n = backup_sites(r, c->cache, sites);
-  const char *names[XS_SITES_MAX];
-  for (int i = 0; i < n; i++) names[i] = xs_sim_site_name(r->sim, sites[i]);
-  n = xs__java_order(names, n, order);
-  xs_buf b;
-  xs_buf_init(&b, XS_REST_JSON_MAX);
-  xs_buf_puts(&b, "{");
-  for (int i = 0; i < n; i++) {
-    int remote = sites[order[i]];
-    xs_buf_puts(&b, i ? "," : "");
-    xs__json_cstr(&b, names[order[i]]);
-    xs_buf_printf(&b, ":{\"status\":\"%s\"}",
-                  status_text(xs_admin_site_status(r->sim, r->site, c->cache, remote)));
-  }
-  xs_buf_puts(&b, "}");
-  xs__rest_reply_json(c, 200, &b);
-  xs_buf_free(&b);
+/* The two cache-level status maps differ only in the value per site. */
+typedef struct site_values {
+  const xs_rest_call *c;
+  const int *sites;
+} site_values;
+
+static void site_status_value(xs_buf *b, const void *ud, int i) {
+  const site_values *v = ud;
+  const xs_rest *r = v->c->r;
+  int st = xs_admin_site_status(r->sim, r->site, v->c->cache, v->sites[i]);
+  xs_buf_printf(b, "{\"status\":\"%s\"}", status_text(st));
 }
 
-/* GET .../x-site/backups?action=push-state-status -> {"site-b":"OK"} */
-void xs__rest_xsite_push_status(xs_rest_call *c) {
-  if (!resolve(c, false)) return;
-  xs_rest *r = c->r;
-  int sites[XS_SITES_MAX], order[XS_SITES_MAX];
-  int n = backup_sites(r, c->cache, sites);
-  const char *names[XS_SITES_MAX];
-  for (int i = 0; i < n; i++) names[i] = xs_sim_site_name(r->sim, sites[i]);
-  n = xs__java_order(names, n, order);
-  xs_buf b;
-  xs_buf_init(&b, XS_REST_JSON_MAX);
-  xs_buf_puts(&b, "{");
-  for (int i = 0; i < n; i++) {
-    int st = xs_admin_push_status(r->sim, r->site, c->cache, sites[order[i]]);
-    xs_buf_puts(&b, i ? "," : "");
-    xs__json_cstr(&b, names[order[i]]);
-    xs_buf_printf(&b, ":\"%s\"", xs_push_status_text((xs_push_status)st));
-  }
-  xs_buf_puts(&b, "}");
-  xs__rest_reply_json(c, 200, &b);
-  xs_buf_free(&b);
+static void push_status_value(xs_buf *b, const void *ud, int i) {
+  const site_values *v = ud;
+  const xs_rest *r = v->c->r;
+  int st = xs_admin_push_status(r->sim, r->site, v->c->cache, v->sites[i]);
+  xs_buf_printf(b, "\"%s\"", xs_push_status_text((xs_push_status)st));
 }
+
+/* The map site -> value over the sites {cache} backs up to. */
+static void reply_site_map(xs_rest_call *c, map_value_fn *value) {
+  if (!resolve(c, false)) return;
+  int sites[XS_SITES_MAX];
+  const char *names[XS_SITES_MAX];
+  int n = backup_sites(c->r, c->cache, sites);
+  for (int i = 0; i < n; i++) names[i] = xs_sim_site_name(c->r->sim, sites[i]);
+  reply_java_map(c, names, n, value, &(site_values){ c, sites });
+}
+
+/* GET /rest/v2/caches/{c}/x-site/backups/ -> {"site-b":{"status":"online"}} */
+void xs__rest_xsite_cache_status(xs_rest_call *c) { reply_site_map(c, site_status_value); }
+
+/* GET .../x-site/backups?action=push-state-status -> {"site-b":"OK"} */
+void xs__rest_xsite_push_status(xs_rest_call *c) { reply_site_map(c, push_status_value); }
 
 /* GET .../x-site/backups/{site} -> one entry per node of this site, all the
  * same value (the nodes share one status here).  Node order: as the core
@@ -301,6 +313,7 @@ void xs__rest_xsite_st_mode_set(xs_rest_call *c) {
 
 /* Per remote site, which caches have it online and which offline. */
 typedef struct site_agg {
+  const xs_rest *r;
   int nsites;
   int site[XS_SITES_MAX];       /* in order of first appearance */
   int non[XS_SITES_MAX], noff[XS_SITES_MAX];
@@ -309,6 +322,7 @@ typedef struct site_agg {
 
 static void aggregate(const xs_rest *r, site_agg *a) {
   memset(a, 0, sizeof *a);
+  a->r = r;
   int caches[XS_CACHES_MAX];
   int nc = backup_caches(r, caches);
   for (int i = 0; i < nc; i++) {
@@ -335,9 +349,12 @@ static void cache_list(const xs_rest *r, xs_buf *b, const int *caches, int n) {
   xs_buf_puts(b, "]");
 }
 
-/* {"status":"online"}, or the mixed form with the caches of each kind (no
- * cache is ever mixed across its own nodes here, so "mixed" is empty). */
-static void global_status_json(const xs_rest *r, const site_agg *a, int j, xs_buf *b) {
+/* Site j's {"status":"online"}, or the mixed form with the caches of each
+ * kind (no cache is ever mixed across its own nodes here, so "mixed" is
+ * empty); ud is the site_agg. */
+static void global_status_json(xs_buf *b, const void *ud, int j) {
+  const site_agg *a = ud;
+  const xs_rest *r = a->r;
   if (a->noff[j] == 0 || a->non[j] == 0) {
     xs_buf_printf(b, "{\"status\":\"%s\"}", a->noff[j] ? "offline" : "online");
     return;
@@ -349,31 +366,25 @@ static void global_status_json(const xs_rest *r, const site_agg *a, int j, xs_bu
   xs_buf_puts(b, ",\"mixed\":[]}");
 }
 
-/* GET /rest/v2/container/x-site/backups/ -> {"site-b":{"status":"online"}} */
-void xs__rest_xsite_global_status(xs_rest_call *c) {
-  xs_rest *r = c->r;
+/* The aggregate for a container-level status (on the heap: it is two
+ * sites x caches tables), or NULL after replying 500. */
+static site_agg *aggregate_or_500(xs_rest_call *c) {
   site_agg *a = malloc(sizeof *a);
   if (!a) {
     xs__rest_reply_text(c, 500, "xsim: out of memory");
-    return;
+    return NULL;
   }
-  aggregate(r, a);
+  aggregate(c->r, a);
+  return a;
+}
+
+/* GET /rest/v2/container/x-site/backups/ -> {"site-b":{"status":"online"}} */
+void xs__rest_xsite_global_status(xs_rest_call *c) {
+  site_agg *a = aggregate_or_500(c);
+  if (!a) return;
   const char *names[XS_SITES_MAX];
-  int order[XS_SITES_MAX];
-  for (int j = 0; j < a->nsites; j++) names[j] = xs_sim_site_name(r->sim, a->site[j]);
-  int n = xs__java_order(names, a->nsites, order);
-  xs_buf b;
-  xs_buf_init(&b, XS_REST_JSON_MAX);
-  xs_buf_puts(&b, "{");
-  for (int i = 0; i < n; i++) {
-    xs_buf_puts(&b, i ? "," : "");
-    xs__json_cstr(&b, names[order[i]]);
-    xs_buf_puts(&b, ":");
-    global_status_json(r, a, order[i], &b);
-  }
-  xs_buf_puts(&b, "}");
-  xs__rest_reply_json(c, 200, &b);
-  xs_buf_free(&b);
+  for (int j = 0; j < a->nsites; j++) names[j] = xs_sim_site_name(c->r->sim, a->site[j]);
+  reply_java_map(c, names, a->nsites, global_status_json, a);
   free(a);
 }
 
@@ -381,12 +392,8 @@ void xs__rest_xsite_global_status(xs_rest_call *c) {
  * 404 with an empty body when no cache backs up to that site. */
 void xs__rest_xsite_global_site(xs_rest_call *c) {
   xs_rest *r = c->r;
-  site_agg *a = malloc(sizeof *a);
-  if (!a) {
-    xs__rest_reply_text(c, 500, "xsim: out of memory");
-    return;
-  }
-  aggregate(r, a);
+  site_agg *a = aggregate_or_500(c);
+  if (!a) return;
   int remote = xs_sim_site_index(r->sim, c->site_var), j = 0;
   while (j < a->nsites && a->site[j] != remote) j++;
   if (remote < 0 || j == a->nsites) {
@@ -394,7 +401,7 @@ void xs__rest_xsite_global_site(xs_rest_call *c) {
   } else {
     xs_buf b;
     xs_buf_init(&b, XS_REST_JSON_MAX);
-    global_status_json(r, a, j, &b);
+    global_status_json(&b, a, j);
     xs__rest_reply_json(c, 200, &b);
     xs_buf_free(&b);
   }
@@ -418,33 +425,29 @@ struct fanout {
   char text[XS_CACHES_MAX][XS_MSG_BYTES_MAX];
 };
 
+static void fan_text_value(xs_buf *b, const void *ud, int i) {
+  const fanout *f = ud;
+  xs__json_cstr(b, f->text[i]);
+}
+
 /* The map cache -> result, in HashMap order over alphabetical inserts. */
 static void fan_reply(fanout *f) {
-  xs_rest_call *c = f->c;
   const char *names[XS_CACHES_MAX];
-  int order[XS_CACHES_MAX];
-  for (int i = 0; i < f->n; i++) names[i] = xs_sim_cache_name(c->r->sim, f->cache[i]);
-  int n = xs__java_order(names, f->n, order);
-  xs_buf b;
-  xs_buf_init(&b, XS_REST_JSON_MAX);
-  xs_buf_puts(&b, "{");
-  for (int i = 0; i < n; i++) {
-    xs_buf_puts(&b, i ? "," : "");
-    xs__json_cstr(&b, names[order[i]]);
-    xs_buf_puts(&b, ":");
-    xs__json_cstr(&b, f->text[order[i]]);
-  }
-  xs_buf_puts(&b, "}");
-  xs__rest_reply_json(c, 200, &b);
-  xs_buf_free(&b);
+  for (int i = 0; i < f->n; i++) names[i] = xs_sim_cache_name(f->c->r->sim, f->cache[i]);
+  reply_java_map(f->c, names, f->n, fan_text_value, f);
+}
+
+/* Cache i's result when its operation failed, whether on submission or later. */
+static void fan_exception(xs_sim *sim, fanout *f, int i, int rc) {
+  snprintf(f->text[i], sizeof f->text[0], "Exception on %s : %s", xs_sim_cache_name(sim, f->cache[i]),
+           xs_strerror(rc));
 }
 
 static void fan_done(xs_sim *sim, void *ud, const xs_admin_result *res) {
   fan_slot *s = ud;
   fanout *f = s->f;
   if (res->status)
-    snprintf(f->text[s->i], sizeof f->text[0], "Exception on %s : %s", xs_sim_cache_name(sim, f->cache[s->i]),
-             xs_strerror(res->status));
+    fan_exception(sim, f, s->i, res->status);
   else
     snprintf(f->text[s->i], sizeof f->text[0], "%s", res->text);
   if (--f->waiting == 0) fan_reply(f); /* frees f with the call */
@@ -467,8 +470,7 @@ static void all_caches_op(xs_rest_call *c, xs_admin_kind kind) {
     f->slot[i] = (fan_slot){f, i};
     int rc = xs_admin_submit(r->sim, r->site, f->cache[i], kind, c->site_var, fan_done, &f->slot[i]);
     if (rc < 0) {
-      snprintf(f->text[i], sizeof f->text[0], "Exception on %s : %s", xs_sim_cache_name(r->sim, f->cache[i]),
-               xs_strerror(rc));
+      fan_exception(r->sim, f, i, rc);
       f->waiting--;
     }
   }

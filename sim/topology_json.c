@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ typedef struct jctx {
   size_t errlen;
   char path[PATH_BYTES_MAX];
   size_t plen;
+  const xs_topology *topo; /* the one being read: definedOn names its sites */
 } jctx;
 
 /* ------------------------------------------------------------------------ */
@@ -229,12 +231,9 @@ static int get_i32(jctx *c, const json_t *v, int32_t *out) {
   return rc;
 }
 
+/* xs_ms is int64_t, so a duration needs no narrowing. */
 static int get_ms(jctx *c, const json_t *v, xs_ms *out) {
-  int64_t x;
-  int rc = get_int(c, v, true, INT64_MIN, INT64_MAX, &x);
-  if (rc == 0)
-    *out = (xs_ms)x;
-  return rc;
+  return get_int(c, v, true, INT64_MIN, INT64_MAX, out);
 }
 
 static int get_bool(jctx *c, const json_t *v, bool *out) {
@@ -259,6 +258,22 @@ static int get_enum(jctx *c, const json_t *v, const char *const *names, const ch
         return 0;
       }
   return type_error(c, expected, v);
+}
+
+/* The enums a topology names are int-sized, so one reader stores the index
+ * into any of them; memcpy because the member's type is not int. */
+_Static_assert(sizeof(xs_strategy) == sizeof(int) && sizeof(xs_policy) == sizeof(int) &&
+                   sizeof(xs_st_mode) == sizeof(int) && sizeof(xs_cache_mode) == sizeof(int) &&
+                   sizeof(xs_tx_mode) == sizeof(int) && sizeof(xs_merge_policy) == sizeof(int),
+               "get_enum_member stores an int");
+
+static int get_enum_member(jctx *c, const json_t *v, const char *const *names,
+                           const char *expected, void *member) {
+  int x;
+  if (get_enum(c, v, names, expected, &x) < 0)
+    return XS_ECONFIG;
+  memcpy(member, &x, sizeof(x));
+  return 0;
 }
 
 /* A name for a fixed-size field, from a string value or an object key. */
@@ -297,6 +312,100 @@ static int need_object(jctx *c, const json_t *v) {
   return json_is_object(v) ? 0 : type_error(c, "an object", v);
 }
 
+static int need_string(jctx *c, const json_t *v) {
+  return json_is_string(v) ? 0 : type_error(c, "a string", v);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tables of fields                                                           */
+
+/* Most keys fill one member of a struct in one of a few ways, so an object
+ * is read from a table of its fields, in the order the keys are checked and
+ * listed in messages.  A key with rules of its own has a reader (F_READ). */
+typedef enum {
+  F_CALLER, /* a known key the caller reads first ("name") */
+  F_I32,
+  F_MS,
+  F_BOOL,
+  F_ENUM,   /* stored as the index in names */
+  F_NAME,
+  F_STRING, /* must be a string, is not kept */
+  F_OBJECT, /* a nested object whose fields fill the same struct */
+  F_READ,
+} field_kind;
+
+typedef struct field {
+  const char *key;      /* NULL ends a table */
+  field_kind kind;
+  size_t off;           /* the member filled, from the start of the struct */
+  const char *const *names;      /* F_ENUM */
+  const char *expected;          /* F_ENUM: names as messages list them */
+  const struct field *sub;       /* F_OBJECT */
+  int (*read)(jctx *c, json_t *v, void *base); /* F_READ */
+} field;
+
+#define FIELD(key, kind, type, member) { key, kind, offsetof(type, member), NULL, NULL, NULL, NULL }
+#define ENUM_FIELD(key, type, member, names, expected)                                   \
+  { key, F_ENUM, offsetof(type, member), names, expected, NULL, NULL }
+#define OBJECT_FIELD(key, sub) { key, F_OBJECT, 0, NULL, NULL, sub, NULL }
+#define READ_FIELD(key, read) { key, F_READ, 0, NULL, NULL, NULL, read }
+#define KEY_FIELD(key, kind) { key, kind, 0, NULL, NULL, NULL, NULL }
+#define END_FIELDS { NULL, F_CALLER, 0, NULL, NULL, NULL, NULL }
+
+#define FIELDS_MAX 16 /* keys in one table; the largest (a cache's) has 10 */
+
+/* need_object, then every key of o must be in the table. */
+static int check_fields(jctx *c, json_t *o, const field *fields) {
+  const char *known[FIELDS_MAX + 1];
+  size_t n = 0;
+  for (; fields[n].key != NULL && n < FIELDS_MAX; n++)
+    known[n] = fields[n].key;
+  known[n] = NULL;
+  if (need_object(c, o) < 0 || check_keys(c, o, known) < 0)
+    return XS_ECONFIG;
+  return 0;
+}
+
+static int parse_fields(jctx *c, json_t *o, void *base, const field *fields);
+
+static int read_field(jctx *c, json_t *v, void *base, const field *f) {
+  char *member = (char *)base + f->off;
+  switch (f->kind) {
+  case F_CALLER: return 0;
+  case F_I32: return get_i32(c, v, (int32_t *)member);
+  case F_MS: return get_ms(c, v, (xs_ms *)member);
+  case F_BOOL: return get_bool(c, v, (bool *)member);
+  case F_ENUM: return get_enum_member(c, v, f->names, f->expected, member);
+  case F_NAME: return get_name(c, v, member);
+  case F_STRING: return need_string(c, v);
+  case F_OBJECT: return parse_fields(c, v, base, f->sub);
+  case F_READ: return f->read(c, v, base);
+  }
+  return XS_ECONFIG;
+}
+
+/* Reads the keys o has, in the table's order (the first mistake is the one
+ * reported); o must have passed check_fields. */
+static int read_fields(jctx *c, json_t *o, void *base, const field *fields) {
+  for (const field *f = fields; f->key != NULL; f++)
+    WITH_KEY(c, o, f->key, read_field(c, VAL, base, f));
+  return 0;
+}
+
+static int parse_fields(jctx *c, json_t *o, void *base, const field *fields) {
+  if (check_fields(c, o, fields) < 0)
+    return XS_ECONFIG;
+  return read_fields(c, o, base, fields);
+}
+
+/* A new entry in an array of at most max (backups, sites, caches): its
+ * index, or the error naming what is full. */
+static int take_slot(jctx *c, int32_t *n, int max, const char *what) {
+  if (*n >= max)
+    return jfail(c, "too many %s, at most %d are supported", what, max);
+  return (int)(*n)++;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Backups                                                                    */
 
@@ -306,76 +415,47 @@ static const char *const st_mode_names[] = { "MANUAL", "AUTO", NULL };
 static const char *const merge_names[] = {
   "DEFAULT", "PREFER_NON_NULL", "PREFER_NULL", "ALWAYS_REMOVE", NULL,
 };
+#define MERGE_EXPECTED "DEFAULT, PREFER_NON_NULL, PREFER_NULL or ALWAYS_REMOVE"
 
-static int get_policy(jctx *c, const json_t *v, xs_backup_cfg *b) {
-  int x;
+static int get_policy(jctx *c, json_t *v, void *base) {
+  xs_backup_cfg *b = base;
   if (json_is_string(v) && strcasecmp(json_string_value(v), "CUSTOM") == 0)
     return jfail(c, "CUSTOM failure policies are not modelled (use WARN, FAIL or IGNORE)");
-  if (get_enum(c, v, policy_names, "WARN, FAIL or IGNORE", &x) < 0)
-    return XS_ECONFIG;
-  b->failure_policy = (xs_policy)x;
-  return 0;
+  return get_enum_member(c, v, policy_names, "WARN, FAIL or IGNORE", &b->failure_policy);
 }
 
-static int parse_take_offline(jctx *c, json_t *o, xs_backup_cfg *b) {
-  static const char *const keys[] = { "afterFailures", "minWait", NULL };
-  if (need_object(c, o) < 0 || check_keys(c, o, keys) < 0)
-    return XS_ECONFIG;
-  WITH_KEY(c, o, "afterFailures", get_i32(c, VAL, &b->after_failures));
-  WITH_KEY(c, o, "minWait", get_ms(c, VAL, &b->min_wait_ms));
-  return 0;
-}
+static const field take_offline_fields[] = {
+  FIELD("afterFailures", F_I32, xs_backup_cfg, after_failures),
+  FIELD("minWait", F_MS, xs_backup_cfg, min_wait_ms),
+  END_FIELDS,
+};
 
-static int get_st_mode(jctx *c, const json_t *v, xs_backup_cfg *b) {
-  int x;
-  if (get_enum(c, v, st_mode_names, "MANUAL or AUTO", &x) < 0)
-    return XS_ECONFIG;
-  b->st_mode = (xs_st_mode)x;
-  return 0;
-}
-
-static int parse_state_transfer(jctx *c, json_t *o, xs_backup_cfg *b) {
-  static const char *const keys[] = {
-    "chunkSize", "timeout", "maxRetries", "waitTime", "mode", NULL,
-  };
-  if (need_object(c, o) < 0 || check_keys(c, o, keys) < 0)
-    return XS_ECONFIG;
-  WITH_KEY(c, o, "chunkSize", get_i32(c, VAL, &b->st_chunk_size));
-  WITH_KEY(c, o, "timeout", get_ms(c, VAL, &b->st_timeout_ms));
-  WITH_KEY(c, o, "maxRetries", get_i32(c, VAL, &b->st_max_retries));
-  WITH_KEY(c, o, "waitTime", get_ms(c, VAL, &b->st_wait_time_ms));
-  WITH_KEY(c, o, "mode", get_st_mode(c, VAL, b));
-  return 0;
-}
-
-static int get_strategy(jctx *c, const json_t *v, xs_backup_cfg *b) {
-  int x;
-  if (get_enum(c, v, strategy_names, "SYNC or ASYNC", &x) < 0)
-    return XS_ECONFIG;
-  b->strategy = (xs_strategy)x;
-  return 0;
-}
-
-static int need_string(jctx *c, const json_t *v) {
-  return json_is_string(v) ? 0 : type_error(c, "a string", v);
-}
+static const field state_transfer_fields[] = {
+  FIELD("chunkSize", F_I32, xs_backup_cfg, st_chunk_size),
+  FIELD("timeout", F_MS, xs_backup_cfg, st_timeout_ms),
+  FIELD("maxRetries", F_I32, xs_backup_cfg, st_max_retries),
+  FIELD("waitTime", F_MS, xs_backup_cfg, st_wait_time_ms),
+  ENUM_FIELD("mode", xs_backup_cfg, st_mode, st_mode_names, "MANUAL or AUTO"),
+  END_FIELDS,
+};
 
 /* The inside of backups.<site>.backup. */
+static const field backup_fields[] = {
+  ENUM_FIELD("strategy", xs_backup_cfg, strategy, strategy_names, "SYNC or ASYNC"),
+  FIELD("timeout", F_MS, xs_backup_cfg, timeout_ms),
+  READ_FIELD("failurePolicy", get_policy),
+  KEY_FIELD("failurePolicyClass", F_STRING),
+  KEY_FIELD("failure-policy-class", F_STRING),
+  FIELD("twoPhaseCommit", F_BOOL, xs_backup_cfg, two_phase_commit),
+  OBJECT_FIELD("takeOffline", take_offline_fields),
+  OBJECT_FIELD("stateTransfer", state_transfer_fields),
+  END_FIELDS,
+};
+
 static int parse_backup(jctx *c, json_t *o, const char *cache, xs_backup_cfg *b) {
-  static const char *const keys[] = {
-    "strategy", "timeout", "failurePolicy", "failurePolicyClass", "failure-policy-class",
-    "twoPhaseCommit", "takeOffline", "stateTransfer", NULL,
-  };
-  if (need_object(c, o) < 0 || check_keys(c, o, keys) < 0)
-    return XS_ECONFIG;
-  WITH_KEY(c, o, "strategy", get_strategy(c, VAL, b));
-  WITH_KEY(c, o, "timeout", get_ms(c, VAL, &b->timeout_ms));
-  WITH_KEY(c, o, "failurePolicy", get_policy(c, VAL, b));
-  WITH_KEY(c, o, "failurePolicyClass", need_string(c, VAL));
-  WITH_KEY(c, o, "failure-policy-class", need_string(c, VAL));
-  WITH_KEY(c, o, "twoPhaseCommit", get_bool(c, VAL, &b->two_phase_commit));
-  WITH_KEY(c, o, "takeOffline", parse_take_offline(c, VAL, b));
-  WITH_KEY(c, o, "stateTransfer", parse_state_transfer(c, VAL, b));
+  int rc = parse_fields(c, o, b, backup_fields);
+  if (rc < 0)
+    return rc;
   /* There is no CUSTOM policy here, so a class can only be the mistake
    * BackupConfigurationBuilder reports as ISPN000657. */
   if (json_object_get(o, "failurePolicyClass") != NULL ||
@@ -421,9 +501,8 @@ static int parse_backup_entry(jctx *c, const char *site, json_t *v, xs_cache_cfg
   if (need_object(c, v) < 0 || check_keys(c, v, keys) < 0)
     return XS_ECONFIG;
   if (i < 0) {
-    if (cc->nbackups >= XS_SITES_MAX)
-      return jfail(c, "too many backups, at most %d are supported", XS_SITES_MAX);
-    i = (int)cc->nbackups++;
+    if ((i = take_slot(c, &cc->nbackups, XS_SITES_MAX, "backups")) < 0)
+      return i;
     xs_backup_cfg_defaults(&cc->backups[i], name);
   }
   json_t *b = json_object_get(v, "backup");
@@ -436,24 +515,17 @@ static int parse_backup_entry(jctx *c, const char *site, json_t *v, xs_cache_cfg
   return 0;
 }
 
-static int get_merge(jctx *c, const json_t *v, xs_cache_cfg *cc) {
-  int x;
-  if (get_enum(c, v, merge_names, "DEFAULT, PREFER_NON_NULL, PREFER_NULL or ALWAYS_REMOVE",
-               &x) < 0)
-    return XS_ECONFIG;
-  cc->merge_policy = (xs_merge_policy)x;
-  return 0;
-}
-
-static int parse_backups(jctx *c, json_t *o, xs_cache_cfg *cc) {
+static int parse_backups(jctx *c, json_t *o, void *base) {
+  xs_cache_cfg *cc = base;
   const char *site;
   json_t *v;
   if (need_object(c, o) < 0)
     return XS_ECONFIG;
   json_object_foreach(o, site, v) {
     size_t old = path_key(c, site);
-    int rc = strcmp(site, "mergePolicy") == 0 ? get_merge(c, v, cc)
-                                                : parse_backup_entry(c, site, v, cc);
+    int rc = strcmp(site, "mergePolicy") == 0
+                 ? get_enum_member(c, v, merge_names, MERGE_EXPECTED, &cc->merge_policy)
+                 : parse_backup_entry(c, site, v, cc);
     if (rc < 0)
       return rc;
     path_pop(c, old);
@@ -471,14 +543,6 @@ static const char *const tx_mode_names[] = {
   "NONE", "BATCH", "NON_XA", "NON_DURABLE_XA", "FULL_XA", NULL,
 };
 static const char *const locking_names[] = { "OPTIMISTIC", "PESSIMISTIC", NULL };
-
-static int get_mode(jctx *c, const json_t *v, xs_cache_cfg *cc) {
-  int x;
-  if (get_enum(c, v, mode_names, "distributed, replicated or local", &x) < 0)
-    return XS_ECONFIG;
-  cc->mode = (xs_cache_mode)x;
-  return 0;
-}
 
 /* The object form {"mode": ..., "locking": ...}: what is left out keeps its
  * value, so a preset cache can change its locking alone. */
@@ -498,26 +562,16 @@ static int parse_tx_object(jctx *c, json_t *o, xs_cache_cfg *cc) {
   return 0;
 }
 
-static int get_tx(jctx *c, json_t *v, xs_cache_cfg *cc) {
-  int x;
+static int get_tx(jctx *c, json_t *v, void *base) {
+  xs_cache_cfg *cc = base;
   if (json_is_object(v))
     return parse_tx_object(c, v, cc);
-  if (get_enum(c, v, tx_names, "NONE, PESSIMISTIC, OPTIMISTIC or an object", &x) < 0)
-    return XS_ECONFIG;
-  cc->tx = (xs_tx_mode)x;
-  return 0;
-}
-
-static int parse_locking(jctx *c, json_t *o, xs_cache_cfg *cc) {
-  static const char *const keys[] = { "acquireTimeout", NULL };
-  if (need_object(c, o) < 0 || check_keys(c, o, keys) < 0)
-    return XS_ECONFIG;
-  WITH_KEY(c, o, "acquireTimeout", get_ms(c, VAL, &cc->lock_timeout_ms));
-  return 0;
+  return get_enum_member(c, v, tx_names, "NONE, PESSIMISTIC, OPTIMISTIC or an object", &cc->tx);
 }
 
 /* "aliases": Infinispan's list form; the simulator keeps one alias. */
-static int get_aliases(jctx *c, const json_t *v, xs_cache_cfg *cc) {
+static int get_aliases(jctx *c, json_t *v, void *base) {
+  xs_cache_cfg *cc = base;
   if (!json_is_array(v))
     return type_error(c, "an array", v);
   if (json_array_size(v) > 1)
@@ -539,7 +593,10 @@ static int find_site(const xs_topology *t, const char *name) {
   return -1;
 }
 
-static int get_defined_on(jctx *c, const json_t *v, const xs_topology *t, xs_cache_cfg *cc) {
+/* The sites are those of the topology being read (c->topo), which are read
+ * before the caches. */
+static int get_defined_on(jctx *c, json_t *v, void *base) {
+  xs_cache_cfg *cc = base;
   uint32_t mask = 0;
   if (!json_is_array(v))
     return type_error(c, "an array of site names", v);
@@ -549,7 +606,7 @@ static int get_defined_on(jctx *c, const json_t *v, const xs_topology *t, xs_cac
     size_t old = path_index(c, i);
     if (get_name(c, e, name) < 0)
       return XS_ECONFIG;
-    int s = find_site(t, name);
+    int s = find_site(c->topo, name);
     if (s < 0)
       return jfail(c, "unknown site %s", describe(e, buf, sizeof(buf)));
     mask |= 1u << s;
@@ -559,23 +616,24 @@ static int get_defined_on(jctx *c, const json_t *v, const xs_topology *t, xs_cac
   return 0;
 }
 
-static int parse_cache_fields(jctx *c, json_t *o, const xs_topology *t, xs_cache_cfg *cc) {
-  if (json_object_get(o, "alias") != NULL && json_object_get(o, "aliases") != NULL)
-    return jfail(c, "give \"alias\" or \"aliases\", not both");
-  if (json_object_get(o, "mergePolicy") != NULL && json_is_object(json_object_get(o, "backups")) &&
-      json_object_get(json_object_get(o, "backups"), "mergePolicy") != NULL)
-    return jfail(c, "give \"mergePolicy\" or \"backups.mergePolicy\", not both");
-  WITH_KEY(c, o, "alias", get_name(c, VAL, cc->alias));
-  WITH_KEY(c, o, "aliases", get_aliases(c, VAL, cc));
-  WITH_KEY(c, o, "mode", get_mode(c, VAL, cc));
-  WITH_KEY(c, o, "owners", get_i32(c, VAL, &cc->owners));
-  WITH_KEY(c, o, "transaction", get_tx(c, VAL, cc));
-  WITH_KEY(c, o, "locking", parse_locking(c, VAL, cc));
-  WITH_KEY(c, o, "mergePolicy", get_merge(c, VAL, cc));
-  WITH_KEY(c, o, "definedOn", get_defined_on(c, VAL, t, cc));
-  WITH_KEY(c, o, "backups", parse_backups(c, VAL, cc));
-  return 0;
-}
+static const field locking_fields[] = {
+  FIELD("acquireTimeout", F_MS, xs_cache_cfg, lock_timeout_ms),
+  END_FIELDS,
+};
+
+static const field cache_fields[] = {
+  KEY_FIELD("name", F_CALLER),
+  FIELD("alias", F_NAME, xs_cache_cfg, alias),
+  READ_FIELD("aliases", get_aliases),
+  ENUM_FIELD("mode", xs_cache_cfg, mode, mode_names, "distributed, replicated or local"),
+  FIELD("owners", F_I32, xs_cache_cfg, owners),
+  READ_FIELD("transaction", get_tx),
+  OBJECT_FIELD("locking", locking_fields),
+  ENUM_FIELD("mergePolicy", xs_cache_cfg, merge_policy, merge_names, MERGE_EXPECTED),
+  READ_FIELD("definedOn", get_defined_on),
+  READ_FIELD("backups", parse_backups),
+  END_FIELDS,
+};
 
 static int find_cache(const xs_topology *t, const char *name) {
   for (int32_t i = 0; i < t->ncaches; i++)
@@ -584,16 +642,26 @@ static int find_cache(const xs_topology *t, const char *name) {
   return -1;
 }
 
-/* caches[i]: changes the cache of that name, or adds one. */
-static int parse_cache(jctx *c, json_t *o, xs_topology *t, bool seen[XS_CACHES_MAX]) {
-  static const char *const keys[] = {
-    "name", "alias", "aliases", "mode", "owners", "transaction", "locking", "mergePolicy",
-    "definedOn", "backups", NULL,
-  };
+/* ------------------------------------------------------------------------ */
+/* Sites and caches: arrays of entries matched by name                        */
+
+typedef struct entry_kind {
+  const char *one, *many;  /* "site", "sites": as messages name them */
+  int max;
+  size_t count_off;        /* the int32_t count in xs_topology */
+  const field *fields;
+  int (*find)(const xs_topology *t, const char *name);
+  void (*add)(xs_topology *t, int i, const char *name); /* a new entry's defaults */
+} entry_kind;
+
+/* Checks the keys of entry o and reads its "name": returns the index of the
+ * entry of that name, added if there was none, or a negative code.  seen[]
+ * marks the entries this document has listed already. */
+static int pick_entry(jctx *c, json_t *o, xs_topology *t, const entry_kind *k, bool *seen) {
   char name[XS_NAME_BYTES_MAX];
   json_t *jname;
 
-  if (need_object(c, o) < 0 || check_keys(c, o, keys) < 0)
+  if (check_fields(c, o, k->fields) < 0)
     return XS_ECONFIG;
   if ((jname = json_object_get(o, "name")) == NULL)
     return jfail(c, "missing key \"name\"");
@@ -601,26 +669,70 @@ static int parse_cache(jctx *c, json_t *o, xs_topology *t, bool seen[XS_CACHES_M
   if (get_name(c, jname, name) < 0)
     return XS_ECONFIG;
   path_pop(c, old);
-  int i = find_cache(t, name);
+  int i = k->find(t, name);
   if (i >= 0 && seen[i])
-    return jfail(c, "cache '%s' is listed twice", name);
+    return jfail(c, "%s '%s' is listed twice", k->one, name);
   if (i < 0) {
-    if (t->ncaches >= XS_CACHES_MAX)
-      return jfail(c, "too many caches, at most %d are supported", XS_CACHES_MAX);
-    i = (int)t->ncaches++;
-    xs_cache_cfg_defaults(&t->caches[i], name);
+    if ((i = take_slot(c, (int32_t *)((char *)t + k->count_off), k->max, k->many)) < 0)
+      return i;
+    k->add(t, i, name);
   }
   seen[i] = true;
-  return parse_cache_fields(c, o, t, &t->caches[i]);
+  return i;
 }
 
-static int parse_caches(jctx *c, json_t *a, xs_topology *t) {
-  bool seen[XS_CACHES_MAX] = { false };
+static void add_site(xs_topology *t, int i, const char *name) {
+  memcpy(t->sites[i].name, name, XS_NAME_BYTES_MAX);
+  t->sites[i].nodes = DEF_SITE_NODES;
+}
+
+static void add_cache(xs_topology *t, int i, const char *name) {
+  xs_cache_cfg_defaults(&t->caches[i], name);
+}
+
+static const field site_fields[] = {
+  KEY_FIELD("name", F_CALLER),
+  FIELD("nodes", F_I32, xs_site_cfg, nodes),
+  END_FIELDS,
+};
+
+static const entry_kind site_kind = {
+  "site", "sites", XS_SITES_MAX, offsetof(xs_topology, nsites), site_fields, find_site, add_site,
+};
+
+static const entry_kind cache_kind = {
+  "cache", "caches", XS_CACHES_MAX, offsetof(xs_topology, ncaches), cache_fields, find_cache,
+  add_cache,
+};
+
+/* sites[i]: changes the site of that name, or adds one. */
+static int parse_site(jctx *c, json_t *o, xs_topology *t, bool *seen) {
+  int i = pick_entry(c, o, t, &site_kind, seen);
+  return i < 0 ? i : read_fields(c, o, &t->sites[i], site_fields);
+}
+
+/* caches[i]: changes the cache of that name, or adds one. */
+static int parse_cache(jctx *c, json_t *o, xs_topology *t, bool *seen) {
+  int i = pick_entry(c, o, t, &cache_kind, seen);
+  if (i < 0)
+    return i;
+  if (json_object_get(o, "alias") != NULL && json_object_get(o, "aliases") != NULL)
+    return jfail(c, "give \"alias\" or \"aliases\", not both");
+  if (json_object_get(o, "mergePolicy") != NULL && json_is_object(json_object_get(o, "backups")) &&
+      json_object_get(json_object_get(o, "backups"), "mergePolicy") != NULL)
+    return jfail(c, "give \"mergePolicy\" or \"backups.mergePolicy\", not both");
+  return read_fields(c, o, &t->caches[i], cache_fields);
+}
+
+typedef int entry_parser(jctx *c, json_t *o, xs_topology *t, bool *seen);
+
+static int parse_entries(jctx *c, json_t *a, xs_topology *t, entry_parser *parse) {
+  bool seen[XS_SITES_MAX > XS_CACHES_MAX ? XS_SITES_MAX : XS_CACHES_MAX] = { false };
   if (!json_is_array(a))
     return type_error(c, "an array", a);
   for (size_t i = 0; i < json_array_size(a); i++) {
     size_t old = path_index(c, i);
-    int rc = parse_cache(c, json_array_get(a, i), t, seen);
+    int rc = parse(c, json_array_get(a, i), t, seen);
     if (rc < 0)
       return rc;
     path_pop(c, old);
@@ -629,58 +741,13 @@ static int parse_caches(jctx *c, json_t *a, xs_topology *t) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Sites, link and the document                                               */
+/* Link and the document                                                      */
 
-static int parse_site(jctx *c, json_t *o, xs_topology *t, bool seen[XS_SITES_MAX]) {
-  static const char *const keys[] = { "name", "nodes", NULL };
-  char name[XS_NAME_BYTES_MAX];
-  json_t *jname;
-
-  if (need_object(c, o) < 0 || check_keys(c, o, keys) < 0)
-    return XS_ECONFIG;
-  if ((jname = json_object_get(o, "name")) == NULL)
-    return jfail(c, "missing key \"name\"");
-  size_t old = path_key(c, "name");
-  if (get_name(c, jname, name) < 0)
-    return XS_ECONFIG;
-  path_pop(c, old);
-  int i = find_site(t, name);
-  if (i >= 0 && seen[i])
-    return jfail(c, "site '%s' is listed twice", name);
-  if (i < 0) {
-    if (t->nsites >= XS_SITES_MAX)
-      return jfail(c, "too many sites, at most %d are supported", XS_SITES_MAX);
-    i = (int)t->nsites++;
-    memcpy(t->sites[i].name, name, sizeof(name));
-    t->sites[i].nodes = DEF_SITE_NODES;
-  }
-  seen[i] = true;
-  WITH_KEY(c, o, "nodes", get_i32(c, VAL, &t->sites[i].nodes));
-  return 0;
-}
-
-static int parse_sites(jctx *c, json_t *a, xs_topology *t) {
-  bool seen[XS_SITES_MAX] = { false };
-  if (!json_is_array(a))
-    return type_error(c, "an array", a);
-  for (size_t i = 0; i < json_array_size(a); i++) {
-    size_t old = path_index(c, i);
-    int rc = parse_site(c, json_array_get(a, i), t, seen);
-    if (rc < 0)
-      return rc;
-    path_pop(c, old);
-  }
-  return 0;
-}
-
-static int parse_link(jctx *c, json_t *o, xs_topology *t) {
-  static const char *const keys[] = { "latencyMs", "jitterMs", NULL };
-  if (need_object(c, o) < 0 || check_keys(c, o, keys) < 0)
-    return XS_ECONFIG;
-  WITH_KEY(c, o, "latencyMs", get_ms(c, VAL, &t->link_latency_ms));
-  WITH_KEY(c, o, "jitterMs", get_ms(c, VAL, &t->link_jitter_ms));
-  return 0;
-}
+static const field link_fields[] = {
+  FIELD("latencyMs", F_MS, xs_topology, link_latency_ms),
+  FIELD("jitterMs", F_MS, xs_topology, link_jitter_ms),
+  END_FIELDS,
+};
 
 static int start_from_preset(jctx *c, const json_t *v, xs_topology *t) {
   char buf[4 * SHOWN_BYTES_MAX + 16];
@@ -717,6 +784,7 @@ static int parse_root(jctx *c, json_t *root, xs_topology *t) {
   if (check_keys(c, root, keys) < 0)
     return XS_ECONFIG;
   memset(t, 0, sizeof(*t));
+  c->topo = t;
   t->link_latency_ms = DEF_LINK_LATENCY_MS;
   t->xsite_fd_timeout_ms = DEF_XSITE_FD_TIMEOUT_MS;
   name_from_source(c->what, t->name);
@@ -724,10 +792,10 @@ static int parse_root(jctx *c, json_t *root, xs_topology *t) {
    * may name sites. */
   WITH_KEY(c, root, "preset", start_from_preset(c, VAL, t));
   WITH_KEY(c, root, "name", get_name(c, VAL, t->name));
-  WITH_KEY(c, root, "sites", parse_sites(c, VAL, t));
-  WITH_KEY(c, root, "link", parse_link(c, VAL, t));
+  WITH_KEY(c, root, "sites", parse_entries(c, VAL, t, parse_site));
+  WITH_KEY(c, root, "link", parse_fields(c, VAL, t, link_fields));
   WITH_KEY(c, root, "xsiteFdTimeoutMs", get_ms(c, VAL, &t->xsite_fd_timeout_ms));
-  WITH_KEY(c, root, "caches", parse_caches(c, VAL, t));
+  WITH_KEY(c, root, "caches", parse_entries(c, VAL, t, parse_cache));
   return 0;
 }
 
