@@ -243,7 +243,7 @@ static bool name_ok(const char name[XS_NAME_BYTES_MAX], char *why, size_t whylen
   return true;
 }
 
-static int find_site(const xs_topology *t, const char *name) {
+int xs_topology_site_index(const xs_topology *t, const char *name) {
   for (int32_t i = 0; i < t->nsites; i++)
     if (strcmp(t->sites[i].name, name) == 0)
       return (int)i;
@@ -261,7 +261,7 @@ static int validate_sites(const xs_topology *t, char *err, size_t errlen) {
     char why[96];
     if (!name_ok(s->name, why, sizeof(why)))
       return fail(err, errlen, "site %d: name %s", (int)i, why);
-    if (find_site(t, s->name) != (int)i)
+    if (xs_topology_site_index(t, s->name) != (int)i)
       return fail(err, errlen, "site '%s': defined twice", s->name);
     if (s->nodes < 1 || s->nodes > XS_NODES_MAX)
       return fail(err, errlen, "site '%s': nodes must be between 1 and %d, got %d",
@@ -358,7 +358,7 @@ static int validate_backup(const xs_topology *t, const xs_cache_cfg *c, int32_t 
     return rc;
   if ((rc = check_backup_ispn(c, b, site, err, errlen)) < 0)
     return rc;
-  if (find_site(t, b->site) < 0)
+  if (xs_topology_site_index(t, b->site) < 0)
     return fail(err, errlen, "cache '%s': backup to unknown site '%s'", c->name, site);
   if (b->timeout_ms <= 0)
     return fail(err, errlen, "cache '%s': backup '%s': timeout must be > 0, got %lld ms",

@@ -586,13 +586,6 @@ static int get_aliases(jctx *c, json_t *v, void *base) {
   return rc;
 }
 
-static int find_site(const xs_topology *t, const char *name) {
-  for (int32_t i = 0; i < t->nsites; i++)
-    if (strcmp(t->sites[i].name, name) == 0)
-      return (int)i;
-  return -1;
-}
-
 /* The sites are those of the topology being read (c->topo), which are read
  * before the caches. */
 static int get_defined_on(jctx *c, json_t *v, void *base) {
@@ -606,7 +599,7 @@ static int get_defined_on(jctx *c, json_t *v, void *base) {
     size_t old = path_index(c, i);
     if (get_name(c, e, name) < 0)
       return XS_ECONFIG;
-    int s = find_site(c->topo, name);
+    int s = xs_topology_site_index(c->topo, name);
     if (s < 0)
       return jfail(c, "unknown site %s", describe(e, buf, sizeof(buf)));
     mask |= 1u << s;
@@ -697,7 +690,7 @@ static const field site_fields[] = {
 };
 
 static const entry_kind site_kind = {
-  "site", "sites", XS_SITES_MAX, offsetof(xs_topology, nsites), site_fields, find_site, add_site,
+  "site", "sites", XS_SITES_MAX, offsetof(xs_topology, nsites), site_fields, xs_topology_site_index, add_site,
 };
 
 static const entry_kind cache_kind = {

@@ -148,6 +148,8 @@ int xs_topology_load(const char *path, xs_topology *t, char *err, size_t errlen)
  * ISPN000335, ISPN000634, ...) and ours (names, limits).  0 or XS_ECONFIG with
  * the message in err. */
 int xs_topology_validate(const xs_topology *t, char *err, size_t errlen);
+/* The index of the site called `name`, or -1. */
+int xs_topology_site_index(const xs_topology *t, const char *name);
 
 /* ------------------------------------------------------------------------ */
 /* Simulation lifecycle and run control                                       */
