@@ -269,7 +269,7 @@ _Static_assert(sizeof(xs_strategy) == sizeof(int) && sizeof(xs_policy) == sizeof
 
 static int get_enum_member(jctx *c, const json_t *v, const char *const *names,
                            const char *expected, void *member) {
-  int x;
+  int x = 0; /* set whenever get_enum succeeds; -O3 cannot tell */
   if (get_enum(c, v, names, expected, &x) < 0)
     return XS_ECONFIG;
   memcpy(member, &x, sizeof(x));
