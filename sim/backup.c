@@ -165,14 +165,8 @@ static void receive_clear(xs_sim *sim, xs_cinst *ci, xs_xreq *r) {
 }
 
 void xs__backup_receive(xs_sim *sim, xs_xreq *r) {
-  xs_cinst *ci = xs__cinst(sim, r->to, r->cache);
-  if (!ci) {
-    char msg[XS_MSG_BYTES_MAX];
-    snprintf(msg, sizeof msg, "ISPN000603: Cannot handle cross-site request from site '%s'. Cache '%s' not found.",
-             xs_sim_site_name(sim, r->from), xs_sim_cache_name(sim, r->cache));
-    xs__xreq_reply(sim, r, XS_OUTCOME_CONFIG, msg);
-    return;
-  }
+  xs_cinst *ci = xs__xreq_receiver(sim, r);
+  if (!ci) return;
   if (r->kind == XS_XR_CLEAR) {
     receive_clear(sim, ci, r);
     return;

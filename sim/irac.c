@@ -341,14 +341,8 @@ static void receive_item(xs_sim *sim, xs_cinst *ci, int from, const xs_xitem *it
 }
 
 void xs__irac_receive(xs_sim *sim, xs_xreq *r) {
-  xs_cinst *ci = xs__cinst(sim, r->to, r->cache);
-  if (!ci) {
-    char msg[XS_MSG_BYTES_MAX];
-    snprintf(msg, sizeof msg, "ISPN000603: Cannot handle cross-site request from site '%s'. Cache '%s' not found.",
-             xs_sim_site_name(sim, r->from), xs_sim_cache_name(sim, r->cache));
-    xs__xreq_reply(sim, r, XS_OUTCOME_CONFIG, msg);
-    return;
-  }
+  xs_cinst *ci = xs__xreq_receiver(sim, r);
+  if (!ci) return;
   if (r->kind == XS_XR_IRAC_CLEAR) {
     xs__apply_clear(sim, ci);
   } else {

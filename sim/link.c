@@ -144,6 +144,16 @@ static bool transmit(xs_sim *sim, xs_xreq *r, int a, int b, xs_event_fn fn) {
   return true;
 }
 
+xs_cinst *xs__xreq_receiver(xs_sim *sim, xs_xreq *r) {
+  xs_cinst *ci = xs__cinst(sim, r->to, r->cache);
+  if (ci) return ci;
+  char msg[XS_MSG_BYTES_MAX];
+  snprintf(msg, sizeof msg, "ISPN000603: Cannot handle cross-site request from site '%s'. Cache '%s' not found.",
+           xs_sim_site_name(sim, r->from), xs_sim_cache_name(sim, r->cache));
+  xs__xreq_reply(sim, r, XS_OUTCOME_CONFIG, msg);
+  return NULL;
+}
+
 void xs__xreq_deliver_event(xs_sim *sim, void *obj, uint64_t arg) {
   xs_xreq *r = obj;
   xs_site *to = &sim->sites[r->to];

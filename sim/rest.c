@@ -442,6 +442,20 @@ void xs__sort_names(const char *const *names, int n, int *order) {
   }
 }
 
+int xs__rest_caches_sorted(const xs_rest *r, bool (*keep)(const xs_rest *r, int cache), int *out) {
+  const xs_topology *t = xs_sim_topology(r->sim);
+  const char *names[XS_CACHES_MAX];
+  int idx[XS_CACHES_MAX], order[XS_CACHES_MAX], n = 0;
+  for (int i = 0; i < t->ncaches; i++) {
+    if (!xs_sim_cache_defined(r->sim, r->site, i) || (keep && !keep(r, i))) continue;
+    idx[n] = i;
+    names[n++] = t->caches[i].name;
+  }
+  xs__sort_names(names, n, order);
+  for (int i = 0; i < n; i++) out[i] = idx[order[i]];
+  return n;
+}
+
 bool xs__parse_i64(const char *s, int64_t *out) {
   /* Like Java's Long.parseLong: no surrounding blanks. */
   if (!s || !*s || *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f' || *s == '\v')

@@ -351,18 +351,14 @@ void xs__rest_cache_config(xs_rest_call *c) {
 /* GET /rest/v2/caches: the names of this site's caches, alphabetically. */
 void xs__rest_cache_list(xs_rest_call *c) {
   xs_rest *r = c->r;
-  const xs_topology *t = xs_sim_topology(r->sim);
-  const char *names[XS_CACHES_MAX];
-  int order[XS_CACHES_MAX], n = 0;
-  for (int i = 0; i < t->ncaches; i++)
-    if (xs_sim_cache_defined(r->sim, r->site, i)) names[n++] = t->caches[i].name;
-  xs__sort_names(names, n, order);
+  int caches[XS_CACHES_MAX];
+  int n = xs__rest_caches_sorted(r, NULL, caches);
   xs_buf b;
   xs_buf_init(&b, XS_REST_JSON_MAX);
   xs_buf_puts(&b, "[");
   for (int i = 0; i < n; i++) {
     xs_buf_puts(&b, i ? "," : "");
-    xs__json_cstr(&b, names[order[i]]);
+    xs__json_cstr(&b, xs_sim_cache_name(r->sim, caches[i]));
   }
   xs_buf_puts(&b, "]");
   xs__rest_reply_json(c, 200, &b);

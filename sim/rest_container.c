@@ -53,21 +53,6 @@ static bool name_ok(xs_rest_call *c) {
   return false;
 }
 
-/* This site's defined caches, alphabetically; returns the count. */
-static int site_caches(const xs_rest *r, int *out) {
-  const xs_topology *t = xs_sim_topology(r->sim);
-  const char *names[XS_CACHES_MAX];
-  int idx[XS_CACHES_MAX], order[XS_CACHES_MAX], n = 0;
-  for (int i = 0; i < t->ncaches; i++) {
-    if (!xs_sim_cache_defined(r->sim, r->site, i)) continue;
-    idx[n] = i;
-    names[n++] = t->caches[i].name;
-  }
-  xs__sort_names(names, n, order);
-  for (int i = 0; i < n; i++) out[i] = idx[order[i]];
-  return n;
-}
-
 static void node_list(const xs_rest *r, xs_buf *b, bool physical) {
   xs_buf_puts(b, "[");
   for (int n = 0; n < xs_sim_node_count(r->sim, r->site); n++) {
@@ -111,7 +96,7 @@ void xs__rest_container_info(xs_rest_call *c) {
   xs_rest *r = c->r;
   const char *node0 = xs_sim_node_name(r->sim, r->site, 0);
   int caches[XS_CACHES_MAX];
-  int n = site_caches(r, caches);
+  int n = xs__rest_caches_sorted(r, NULL, caches);
   xs_buf b;
   xs_buf_init(&b, XS_REST_JSON_MAX);
   xs_buf_puts(&b, "{\"version\":");
@@ -149,7 +134,7 @@ void xs__rest_container_health(xs_rest_call *c) {
   if (!name_ok(c)) return;
   xs_rest *r = c->r;
   int caches[XS_CACHES_MAX];
-  int n = site_caches(r, caches);
+  int n = xs__rest_caches_sorted(r, NULL, caches);
   xs_buf b;
   xs_buf_init(&b, XS_REST_JSON_MAX);
   xs_buf_puts(&b, "{\"cluster_health\":{\"cluster_name\":");
@@ -181,7 +166,7 @@ void xs__rest_container_cache_configs(xs_rest_call *c) {
   if (!name_ok(c)) return;
   xs_rest *r = c->r;
   int caches[XS_CACHES_MAX];
-  int n = site_caches(r, caches);
+  int n = xs__rest_caches_sorted(r, NULL, caches);
   xs_buf b;
   xs_buf_init(&b, XS_REST_JSON_MAX);
   xs_buf_puts(&b, "[");

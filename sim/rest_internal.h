@@ -96,6 +96,9 @@ void xs__json_cstr(xs_buf *b, const char *s);
 int xs__java_order(const char *const *names, int n, int *order);
 /* Sorts indexes by their names (strcmp), as a TreeSet iterates. */
 void xs__sort_names(const char *const *names, int n, int *order);
+/* This site's defined caches for which keep() holds (all when keep is
+ * NULL), alphabetically as a TreeSet iterates; returns the count. */
+int xs__rest_caches_sorted(const xs_rest *r, bool (*keep)(const xs_rest *r, int cache), int *out);
 
 /* Parses a decimal integer that must take the whole string. */
 bool xs__parse_i64(const char *s, int64_t *out);

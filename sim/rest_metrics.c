@@ -53,21 +53,6 @@ static void site_view(xs_buf *b, const xs_rest *r) {
   }
 }
 
-/* The caches of this site, alphabetically. */
-static int caches_sorted(const xs_rest *r, int *out) {
-  const xs_topology *t = xs_sim_topology(r->sim);
-  const char *names[XS_CACHES_MAX];
-  int idx[XS_CACHES_MAX], order[XS_CACHES_MAX], n = 0;
-  for (int i = 0; i < t->ncaches; i++) {
-    if (!xs_sim_cache_defined(r->sim, r->site, i)) continue;
-    idx[n] = i;
-    names[n++] = t->caches[i].name;
-  }
-  xs__sort_names(names, n, order);
-  for (int i = 0; i < n; i++) out[i] = idx[order[i]];
-  return n;
-}
-
 enum { XA_STATUS, XA_FAILURES, XA_MILLIS, XA_REQUESTS };
 
 /* One per-cache, per-backup-site family from the core's counters. */
@@ -99,7 +84,7 @@ static void entries_family(xs_buf *b, const xs_rest *r, const int *caches, int n
 void xs__rest_metrics(xs_rest_call *c) {
   xs_rest *r = c->r;
   int caches[XS_CACHES_MAX];
-  int n = caches_sorted(r, caches);
+  int n = xs__rest_caches_sorted(r, NULL, caches);
   xs_buf b;
   xs_buf_init(&b, XS_REST_JSON_MAX);
   site_view(&b, r);

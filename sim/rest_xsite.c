@@ -63,21 +63,6 @@ static int backup_sites(const xs_rest *r, int cache, int *out) {
   return n;
 }
 
-/* Caches of this site with backups, alphabetically (a TreeSet's order). */
-static int backup_caches(const xs_rest *r, int *out) {
-  const xs_topology *t = xs_sim_topology(r->sim);
-  const char *names[XS_CACHES_MAX];
-  int idx[XS_CACHES_MAX], order[XS_CACHES_MAX], n = 0;
-  for (int c = 0; c < t->ncaches; c++) {
-    if (!xs_sim_cache_defined(r->sim, r->site, c) || !cache_has_backups(r, c)) continue;
-    idx[n] = c;
-    names[n++] = t->caches[c].name;
-  }
-  xs__sort_names(names, n, order);
-  for (int i = 0; i < n; i++) out[i] = idx[order[i]];
-  return n;
-}
-
 static const char *status_text(int st) { return st == XS_SITE_OFFLINE ? "offline" : "online"; }
 
 /* Writes the value of names[i] (as the caller numbered them) of a map. */
@@ -324,7 +309,7 @@ static void aggregate(const xs_rest *r, site_agg *a) {
   memset(a, 0, sizeof *a);
   a->r = r;
   int caches[XS_CACHES_MAX];
-  int nc = backup_caches(r, caches);
+  int nc = xs__rest_caches_sorted(r, cache_has_backups, caches);
   for (int i = 0; i < nc; i++) {
     int sites[XS_SITES_MAX];
     int ns = backup_sites(r, caches[i], sites);
@@ -462,7 +447,7 @@ static void all_caches_op(xs_rest_call *c, xs_admin_kind kind) {
   }
   c->extra = f;
   f->c = c;
-  f->n = backup_caches(r, f->cache);
+  f->n = xs__rest_caches_sorted(r, cache_has_backups, f->cache);
   /* Count every slot as waiting first, so that no reply goes out before
    * the last submission even if one were to complete early. */
   f->waiting = f->n + 1;

@@ -299,6 +299,9 @@ bool xs__expired(const xs_meta *m, xs_ms now);
 void xs__xreq_send(xs_sim *sim, xs_xreq *r);
 /* The receiver's answer; delivered to the sender if the way back is open. */
 void xs__xreq_reply(xs_sim *sim, xs_xreq *r, xs_outcome outcome, const char *msg);
+/* The receiving site's instance of r's cache; NULL after answering r with
+ * ISPN000603 when that site does not define the cache. */
+xs_cinst *xs__xreq_receiver(xs_sim *sim, xs_xreq *r);
 xs_xreq *xs__xreq_new(xs_sim *sim, xs_xr_kind kind, int from, int to, int cache);
 /* The events that deliver a request and its reply (see xs__prefetch_event). */
 void xs__xreq_deliver_event(xs_sim *sim, void *obj, uint64_t arg);

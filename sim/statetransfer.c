@@ -397,14 +397,9 @@ static void receive_chunk(xs_sim *sim, xs_cinst *ci, xs_xreq *r) {
 }
 
 void xs__st_receive(xs_sim *sim, xs_xreq *r) {
-  xs_cinst *ci = xs__cinst(sim, r->to, r->cache);
+  xs_cinst *ci = xs__xreq_receiver(sim, r);
+  if (!ci) return;
   char msg[XS_MSG_BYTES_MAX];
-  if (!ci) {
-    snprintf(msg, sizeof msg, "ISPN000603: Cannot handle cross-site request from site '%s'. Cache '%s' not found.",
-             xs_sim_site_name(sim, r->from), xs_sim_cache_name(sim, r->cache));
-    xs__xreq_reply(sim, r, XS_OUTCOME_CONFIG, msg);
-    return;
-  }
   switch ((xs_xr_kind)r->kind) {
   case XS_XR_ST_START:
     if (ci->st_sender >= 0) {
